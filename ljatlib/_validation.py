@@ -1,0 +1,33 @@
+"""Input checks shared by the public functions."""
+
+import numpy as np
+
+
+def as_finite_array(a, name, ndim=None, shape_tail=None):
+    """Return ``a`` as a C-contiguous float64 array, or raise ``ValueError``.
+
+    ``ndim`` is an int or a tuple of allowed ranks; ``shape_tail`` the required
+    trailing shape (e.g. ``(3, 3)`` for one LJAT3 geometry).
+    """
+    arr = np.ascontiguousarray(a, dtype=np.float64)
+    if ndim is not None:
+        allowed = (ndim,) if np.isscalar(ndim) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
+                             f"got shape {arr.shape}")
+    if shape_tail is not None and arr.shape[arr.ndim - len(shape_tail):] != tuple(shape_tail):
+        raise ValueError(f"{name} must end in shape {tuple(shape_tail)}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains non-finite values (nan or inf)")
+    return arr
+
+
+def check_coords_3x3(x, name="x"):
+    """Validate LJAT3 coordinates of shape (3, 3) or (n, 3, 3).
+
+    Returns the array as a batch of shape (n, 3, 3) and whether the input was a
+    single geometry.
+    """
+    arr = as_finite_array(x, name, ndim=(2, 3), shape_tail=(3, 3))
+    single = arr.ndim == 2
+    return (arr[None] if single else arr), single

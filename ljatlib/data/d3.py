@@ -1,0 +1,98 @@
+"""Data set D3: the (x, y) grid of the S2 projection plane and its true classes.
+
+``numpy.linspace(-sqrt(3) r_e, sqrt(3) r_e, n)`` on both axes; the points whose
+distances (in the plane r12 + r13 + r23 = 3 r_e) satisfy the triangle inequalities
+are kept: 79,524 of them for n = 700. Image arrays are indexed [iy, ix] (use
+``origin="lower"`` with ``extent``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry import R_E, cartesian_from_distances, distances_from_plane_xy
+from ..optimize import (LBFGSParams, minimize_ljat3, minimize_ljat3_scipy,
+                        steepest_descent_ljat3)
+from .cache import cached_arrays
+from .classes import label_outcomes
+
+METHODS = ("lbfgs", "steepest-descent", "scipy-lbfgsb")
+
+
+@dataclass
+class D3Grid:
+    """Feasible points of the S2 grid.
+
+    axis : (n,) grid coordinates on both axes; mask : (n, n) feasible pixels [iy, ix];
+    xy : (m, 2) projected coordinates of the feasible points (row-major pixel order);
+    r : (m, 3) distances (r12, r13, r23); coords : (m, 3, 3) planar Cartesian geometries.
+    """
+
+    axis: np.ndarray
+    mask: np.ndarray
+    xy: np.ndarray
+    r: np.ndarray
+    coords: np.ndarray
+
+    def __len__(self):
+        return len(self.xy)
+
+    @property
+    def inputs(self):
+        """Network inputs (m, 2): (r12, r13)."""
+        return self.r[:, :2]
+
+    @property
+    def extent(self):
+        """(xmin, xmax, ymin, ymax) for ``imshow``."""
+        h = (self.axis[1] - self.axis[0]) / 2
+        return (self.axis[0] - h, self.axis[-1] + h, self.axis[0] - h, self.axis[-1] + h)
+
+    def image(self, values, fill=np.nan):
+        """Put per-point ``values`` (m,) back on the (n, n) grid, ``fill`` elsewhere."""
+        values = np.asarray(values)
+        if values.shape[0] != len(self):
+            raise ValueError(f"need {len(self)} values, got {values.shape[0]}")
+        dtype = np.result_type(values.dtype, np.min_scalar_type(fill) if np.isfinite(fill) else float)
+        img = np.full(self.mask.shape + values.shape[1:], fill, dtype=dtype)
+        img[self.mask] = values
+        return img
+
+
+def d3_grid(n=700, r_e=R_E):
+    """The D3 grid with ``n`` points per axis (n = 700 in the SI)."""
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    axis = np.linspace(-np.sqrt(3) * r_e, np.sqrt(3) * r_e, n)
+    gx, gy = np.meshgrid(axis, axis, indexing="xy")
+    r12, r13, r23 = distances_from_plane_xy(gx, gy, r_e)
+    mask = (r12 <= r13 + r23) & (r13 <= r12 + r23) & (r23 <= r12 + r13)
+    r = np.stack([r12[mask], r13[mask], r23[mask]], axis=1)
+    r = np.clip(r, 0.0, None)
+    xy = np.stack([gx[mask], gy[mask]], axis=1)
+    return D3Grid(axis=axis, mask=mask, xy=xy, r=r, coords=cartesian_from_distances(r))
+
+
+def d3_labels(grid, method="lbfgs", z=2.0, lbfgs=None, use_cache=True):
+    """True classes (m,) of the grid points: the minimum each geometry reaches.
+
+    method : "lbfgs" (the book's minimiser, the SI's definition), "steepest-descent"
+    (the gradient-flow reference) or "scipy-lbfgsb" (scipy's line-search L-BFGS-B,
+    slow: one Python call per point). Results are cached per grid size and settings.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    lbfgs = lbfgs or LBFGSParams()
+    params = {"n": len(grid.axis), "m": len(grid), "method": method, "z": z,
+              "lbfgs": lbfgs.__dict__ if method == "lbfgs" else None}
+
+    def compute():
+        if method == "lbfgs":
+            res = minimize_ljat3(grid.coords, z=z, params=lbfgs)
+        elif method == "steepest-descent":
+            res = steepest_descent_ljat3(grid.coords, z=z)
+        else:
+            res = minimize_ljat3_scipy(grid.coords, z=z)
+        return {"labels": label_outcomes(res, z), "n_iter": res.n_iter}
+
+    return cached_arrays("d3-labels", params, compute, use_cache)["labels"]

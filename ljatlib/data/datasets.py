@@ -1,0 +1,139 @@
+"""Data sets D1 and D2: random starts in a cube, their minimisation outcomes, and
+(for D1) the minimisation sequences.
+
+Starts: three atoms uniform in a cube of side L, ``default_rng(seed).uniform(0, L,
+(n, 3, 3))`` (so a smaller n gives the first n starts of the full set). Inputs are
+the starting (r12, r13). The first half is the training half, the second the test
+half; only labelled outcomes (classes 0-3) enter ``split``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..geometry import pair_distances
+from ..optimize import LBFGSParams, Sequences, minimize_ljat3
+from .cache import cached_arrays
+from .classes import label_outcomes, outcome_counts
+
+DATASETS = {
+    "D1": {"n": 10_000, "L": 2 * np.sqrt(3), "seed": 1, "sequences": True},
+    "D2": {"n": 200_000, "L": 1.385, "seed": 2, "sequences": False},
+}
+PARTS = ("train", "test", "all")
+
+
+@dataclass
+class Dataset:
+    """Starts, outcomes and (optionally) minimisation sequences of one data set.
+
+    Arrays have leading length n: ``starts`` (n, 3, 3), ``inputs`` (n, 2) = starting
+    (r12, r13), ``labels`` (class 0-3 or a negative outcome code, see
+    :mod:`ljatlib.data.classes`), ``status`` (minimiser status), ``energy`` and
+    ``n_iter`` of the minimisation, ``final`` (n, 3, 3) converged coordinates.
+    """
+
+    name: str
+    L: float
+    seed: int
+    starts: np.ndarray
+    inputs: np.ndarray
+    labels: np.ndarray
+    status: np.ndarray
+    energy: np.ndarray
+    n_iter: np.ndarray
+    final: np.ndarray
+    sequences: Sequences | None = None
+    params: dict = field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.labels)
+
+    @property
+    def is_train(self):
+        """Boolean mask (n,) of the training half (the first n // 2 starts)."""
+        mask = np.zeros(len(self), dtype=bool)
+        mask[: len(self) // 2] = True
+        return mask
+
+    def counts(self, part="all"):
+        """{outcome name: count} in ``part`` ("train", "test" or "all")."""
+        return outcome_counts(self.labels[self._part_mask(part)])
+
+    def split(self, part):
+        """(X (m, 2), y (m,)): starting (r12, r13) and classes of the labelled starts in ``part``."""
+        keep = self._part_mask(part) & (self.labels >= 0)
+        return self.inputs[keep], self.labels[keep]
+
+    def sequence_inputs(self, k, part="train"):
+        """(X, y) with X the (r12, r13) of the iterate ``k`` steps before convergence.
+
+        k = 0 is the converged geometry; a sequence shorter than k contributes its
+        start (so a large k gives the random starts). Only labelled starts are used.
+        """
+        if self.sequences is None:
+            raise ValueError(f"data set {self.name} was made without minimisation sequences")
+        if k < 0:
+            raise ValueError(f"k must be >= 0, got {k}")
+        keep = self._part_mask(part) & (self.labels >= 0)
+        offsets = self.sequences.offsets
+        rows = np.maximum(offsets[1:] - 1 - k, offsets[:-1])
+        return self.sequences.r12_r13[rows[keep]], self.labels[keep]
+
+    def _part_mask(self, part):
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+        if part == "all":
+            return np.ones(len(self), dtype=bool)
+        return self.is_train if part == "train" else ~self.is_train
+
+
+def random_starts(n, L, seed):
+    """Starting coordinates (n, 3, 3): three atoms uniform in the cube [0, L]^3."""
+    return np.random.default_rng(seed).uniform(0.0, L, size=(n, 3, 3))
+
+
+def make_dataset(name, seed=None, n=None, L=None, z=2.0, lbfgs=None, use_cache=True):
+    """Build (or load from the cache) data set ``"D1"`` or ``"D2"``.
+
+    Parameters
+    ----------
+    name : {"D1", "D2"}
+        Which data set; its defaults (n, L, seed) are in ``DATASETS``.
+    seed, n, L : optional
+        Override the defaults (e.g. a smaller n for quick runs).
+    lbfgs : LBFGSParams, optional
+        Minimiser settings (default: :class:`~ljatlib.optimize.LBFGSParams`).
+
+    Returns
+    -------
+    Dataset
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose from {sorted(DATASETS)}")
+    spec = DATASETS[name]
+    n = int(spec["n"] if n is None else n)
+    L = float(spec["L"] if L is None else L)
+    seed = int(spec["seed"] if seed is None else seed)
+    if n < 2 or not L > 0:
+        raise ValueError(f"need n >= 2 and L > 0, got n={n}, L={L}")
+    lbfgs = lbfgs or LBFGSParams()
+    params = {"name": name, "n": n, "L": L, "seed": seed, "z": z, "lbfgs": lbfgs.__dict__,
+              "sequences": spec["sequences"]}
+    starts = random_starts(n, L, seed)
+
+    def compute():
+        out = minimize_ljat3(starts, z=z, params=lbfgs, record=spec["sequences"])
+        res, seq = out if spec["sequences"] else (out, None)
+        arrays = {"final": res.x, "energy": res.energy, "n_iter": res.n_iter,
+                  "status": res.status, "labels": label_outcomes(res, z)}
+        if seq is not None:
+            arrays.update(seq_offsets=seq.offsets, seq_r12_r13=seq.r12_r13)
+        return arrays
+
+    a = cached_arrays(f"dataset-{name}", params, compute, use_cache)
+    seq = Sequences(a["seq_offsets"], a["seq_r12_r13"]) if "seq_offsets" in a else None
+    return Dataset(name=name, L=L, seed=seed, starts=starts,
+                   inputs=pair_distances(starts)[:, :2], labels=a["labels"], status=a["status"],
+                   energy=a["energy"], n_iter=a["n_iter"], final=a["final"], sequences=seq,
+                   params=params)

@@ -1,0 +1,109 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from ljatlib.data import (DISSOCIATED, OTHER, TRIANGLE, classify, d3_grid, d3_labels,
+                          make_dataset, reference_minima)
+from ljatlib.data.cache import cache_dir
+from ljatlib.geometry import R_E, pair_distances, plane_xy
+from ljatlib.optimize import minimize_ljat3
+
+
+def test_d3_grid_has_79524_points():
+    assert len(d3_grid(700)) == 79_524
+
+
+def test_d3_grid_geometry():
+    grid = d3_grid(120)
+    assert np.allclose(grid.r.sum(axis=1), 3 * R_E)
+    assert np.allclose(pair_distances(grid.coords), grid.r, atol=1e-9)
+    assert np.allclose(plane_xy(grid.r), grid.xy)
+    assert grid.image(np.arange(len(grid))).shape == (120, 120)
+    with pytest.raises(ValueError):
+        grid.image(np.zeros(3))
+
+
+def test_classify_minima_and_relabelling(rng):
+    ref = reference_minima()
+    lin, tri = ref["linear"][2], ref["triangle"][2]
+    assert classify(tri) == TRIANGLE
+    # the chain is atom 1 - atom 2 - atom 3: atom 2 central
+    assert classify(lin) == 2
+    for perm in ([1, 0, 2], [0, 2, 1], [2, 1, 0]):
+        central = perm.index(1) + 1  # the new index of the old central atom
+        assert classify(lin[perm]) == central
+    far = lin.copy()
+    far[2, 0] = 10.0
+    assert classify(far) == DISSOCIATED
+    assert classify(np.array([[0, 0, 0], [1.3, 0, 0], [0, 1.3, 0.0]])) == OTHER
+
+
+def test_minimisation_outcome_relabels_with_atoms():
+    """Permuting the atoms of a start permutes the central atom of its minimum."""
+    ds = make_dataset("D2", n=400)
+    perm = [2, 0, 1]
+    permuted = minimize_ljat3(ds.starts[:, perm])
+    new_labels = classify(permuted.x)
+    expected = np.where(ds.labels > 0, [perm.index(c - 1) + 1 if c > 0 else c for c in ds.labels],
+                        ds.labels)
+    assert np.mean(new_labels == expected) > 0.99
+
+
+def test_dataset_is_cached_and_reproducible():
+    a = make_dataset("D2", n=2000)
+    files = list(cache_dir().glob("dataset-D2-*.npz"))
+    assert len(files) == 1
+    b = make_dataset("D2", n=2000)
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.inputs, b.inputs)
+    c = make_dataset("D2", n=2000, seed=99)
+    assert not np.array_equal(a.inputs, c.inputs)
+    assert len(list(cache_dir().glob("dataset-D2-*.npz"))) == 2
+
+
+def test_corrupt_cache_is_detected_and_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("LJATLIB_CACHE", str(tmp_path))
+    a = make_dataset("D2", n=1000, seed=3)
+    (path,) = tmp_path.glob("dataset-D2-*.npz")
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.warns(UserWarning, match="unreadable"):
+        b = make_dataset("D2", n=1000, seed=3)
+    assert np.array_equal(a.labels, b.labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_dataset("D2", n=1000, seed=3)  # the rebuilt file reads cleanly
+
+
+def test_dataset_split_and_counts():
+    ds = make_dataset("D1", n=600)
+    X, y = ds.split("train")
+    assert X.shape[1] == 2 and len(X) == len(y) <= 300
+    assert np.all(y >= 0) and np.all(y <= 3)
+    assert sum(ds.counts().values()) == 600
+    assert np.allclose(X, ds.inputs[:300][ds.labels[:300] >= 0])
+    with pytest.raises(ValueError):
+        ds.split("validation")
+
+
+def test_sequence_inputs():
+    ds = make_dataset("D1", n=200)
+    keep = ds.labels[:100] >= 0
+    x0, _ = ds.sequence_inputs(0)
+    assert np.allclose(x0, pair_distances(ds.final[:100][keep])[:, :2], atol=1e-9)
+    x_far, _ = ds.sequence_inputs(10**6)
+    assert np.allclose(x_far, ds.inputs[:100][keep])
+    with pytest.raises(ValueError):
+        make_dataset("D2", n=10).sequence_inputs(1)
+
+
+def test_unknown_dataset_raises():
+    with pytest.raises(ValueError, match="unknown data set"):
+        make_dataset("D4")
+
+
+def test_d3_labels_cached_and_mostly_classes():
+    grid = d3_grid(60)
+    labels = d3_labels(grid)
+    assert len(labels) == len(grid)
+    assert np.mean(labels >= 0) > 0.99
+    assert np.array_equal(d3_labels(grid), labels)

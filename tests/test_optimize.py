@@ -1,0 +1,129 @@
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from ljatlib.data import classify, label_outcomes, random_starts
+from ljatlib.optimize import (CONVERGED, MAX_ITERATIONS, NON_FINITE, LBFGSParams, lbfgs,
+                              minimize_ljat3, minimize_ljat3_scipy, steepest_descent_ljat3)
+from ljatlib.potentials import ljat3
+
+D2_L = 1.385
+
+
+def steepest_descent_scipy(x0, gtol=1e-5):
+    """Independent reference: the gradient flow integrated by scipy (LSODA, tight
+    tolerances), reparametrised as dx/dt = -g / (1 + |g|), then a tight finish."""
+    def velocity(t, y):
+        g = ljat3.gradient(y.reshape(3, 3)).ravel()
+        return -g / (1 + np.linalg.norm(g))
+
+    def small_gradient(t, y):
+        return np.sqrt(np.mean(ljat3.gradient(y.reshape(3, 3)) ** 2)) - gtol
+    small_gradient.terminal = True
+    sol = solve_ivp(velocity, (0, 1e5), x0.ravel(), method="LSODA", rtol=1e-9, atol=1e-11,
+                    events=small_gradient)
+    assert sol.status == 1, "flow did not reach the small-gradient region"
+    return minimize_ljat3(sol.y[:, -1].reshape(1, 3, 3), max_step=0.01).x[0]
+
+
+@pytest.fixture(scope="module")
+def d2_sample():
+    starts = random_starts(500, D2_L, seed=2024)
+    reference = np.array([classify(steepest_descent_scipy(x)) for x in starts])
+    return starts, reference
+
+
+def test_lbfgs_agrees_with_steepest_descent_basins(d2_sample):
+    starts, reference = d2_sample
+    labels = label_outcomes(minimize_ljat3(starts))
+    assert np.all(reference >= 0)
+    agreement = np.mean(labels == reference)
+    assert agreement >= 0.95, f"LBFGS agrees with the steepest-descent basin on {agreement:.3f}"
+
+
+def test_numba_flow_matches_scipy_flow(d2_sample):
+    starts, reference = d2_sample
+    labels = label_outcomes(steepest_descent_ljat3(starts))
+    assert np.mean(labels == reference) >= 0.99
+
+
+def test_scipy_lbfgsb_lands_elsewhere(d2_sample):
+    """The line-search L-BFGS-B is not a basin reference (what the book shows)."""
+    starts, reference = d2_sample
+    labels = label_outcomes(minimize_ljat3_scipy(starts[:200]))
+    assert np.mean(labels == reference[:200]) < 0.6
+
+
+def test_generic_lbfgs_equals_batch(rng):
+    starts = random_starts(20, D2_L, seed=5)
+    batch = minimize_ljat3(starts)
+    for i, x in enumerate(starts):
+        one = lbfgs(ljat3.energy_and_gradient, x)
+        assert one.status == batch.status[i] == CONVERGED
+        assert one.n_iter == batch.n_iter[i]
+        assert np.allclose(one.x, batch.x[i], atol=1e-12)
+
+
+def test_converged_results_are_minima():
+    res = minimize_ljat3(random_starts(200, D2_L, seed=6))
+    ok = res.status == CONVERGED
+    assert ok.mean() > 0.99
+    assert np.all(res.rms[ok] < 1e-6)
+    assert np.allclose(res.energy[ok], ljat3.energy(res.x[ok]))
+
+
+def test_generic_lbfgs_on_a_quadratic_of_any_shape():
+    a = np.diag(np.arange(1.0, 13.0)).reshape(12, 12)
+    res = lbfgs(lambda x: (0.5 * x.ravel() @ a @ x.ravel(), (a @ x.ravel()).reshape(x.shape)),
+                np.ones((3, 4)), tol=1e-10, max_step=1.0)
+    assert res.status == CONVERGED and res.x.shape == (3, 4)
+    assert np.abs(res.x).max() < 1e-9
+
+
+def test_statuses():
+    coincident = np.array([[[0, 0, 0], [0, 0, 0], [1.0, 0, 0]]])
+    assert minimize_ljat3(coincident).status[0] == NON_FINITE
+    assert label_outcomes(minimize_ljat3(coincident))[0] < 0
+    short = minimize_ljat3(random_starts(5, D2_L, seed=7), max_iter=2)
+    assert np.all(short.status == MAX_ITERATIONS) and np.all(short.n_iter == 2)
+
+
+def test_recorded_sequences_run_from_start_to_end():
+    starts = random_starts(50, 2 * np.sqrt(3), seed=8)
+    res, seq = minimize_ljat3(starts, record=True)
+    assert np.array_equal(seq.lengths(), res.n_iter + 1)
+    for i in (0, 17, 49):
+        path = seq.of(i)
+        d = np.linalg.norm(starts[i][0] - starts[i][1:], axis=1)
+        assert np.allclose(path[0], d)
+        d_end = np.linalg.norm(res.x[i][0] - res.x[i][1:], axis=1)
+        assert np.allclose(path[-1], d_end)
+
+
+def test_step_cap_is_respected():
+    steps = []
+    x0 = random_starts(1, D2_L, seed=9)[0]
+    prev = [x0]
+
+    def record(x, f):
+        steps.append(np.linalg.norm(x - prev[0]))
+        prev[0] = x.copy()
+    lbfgs(ljat3.energy_and_gradient, x0, max_step=0.05, callback=record)
+    assert max(steps) <= 0.05 + 1e-12
+
+
+@pytest.mark.parametrize("kwargs", [{"tol": 0}, {"memory": 0}, {"max_step": -1.0}])
+def test_bad_settings_raise(kwargs):
+    with pytest.raises(ValueError):
+        LBFGSParams(**kwargs)
+
+
+def test_unknown_setting_raises():
+    with pytest.raises(TypeError):
+        minimize_ljat3(random_starts(2, D2_L, 1), maxstep=0.1)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 3, 2)), np.full((2, 3, 3), np.nan)])
+def test_bad_coordinates_raise(bad):
+    with pytest.raises(ValueError):
+        minimize_ljat3(bad)
