@@ -48,6 +48,13 @@ class D3Grid:
         h = (self.axis[1] - self.axis[0]) / 2
         return (self.axis[0] - h, self.axis[-1] + h, self.axis[0] - h, self.axis[-1] + h)
 
+    @property
+    def bounds(self):
+        """(xmin, xmax, ymin, ymax) of the feasible points, half a pixel added."""
+        h = (self.axis[1] - self.axis[0]) / 2
+        (x0, y0), (x1, y1) = self.xy.min(axis=0), self.xy.max(axis=0)
+        return (x0 - h, x1 + h, y0 - h, y1 + h)
+
     def image(self, values, fill=np.nan):
         """Put per-point ``values`` (m,) back on the (n, n) grid, ``fill`` elsewhere."""
         values = np.asarray(values)

@@ -1,0 +1,16 @@
+"""Run every benchmark at full size and write results + figures to benchmarks/results/.
+
+The performance page of the book shows these files (and re-measures the cheap parts
+live). pele is installed into .venv-pele first if possible (benchmarks/install_pele.sh).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+if subprocess.run(["bash", str(HERE / "install_pele.sh")]).returncode:
+    print("run_all: pele is not available; its baseline is left out", file=sys.stderr)
+for script in ("bench_minimize.py",):
+    subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:]], check=True)
