@@ -8,11 +8,9 @@ import io
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
 
 CLASS_COLORS = {0: "#8c8c8c", 1: "#d62728", 2: "#2ca02c", 3: "#1f77b4"}
 CLASS_NAMES = {0: "triangle", 1: "linear, atom 1 central", 2: "linear, atom 2 central",
