@@ -215,7 +215,6 @@ def run_book(profile, out_dir="_build", chapters=None, build=True):
     (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
     os.environ.setdefault("LJATLIB_CACHE", str(ROOT / ".cache" / "ljatlib"))
-    os.environ["LJATLIB_REPO"] = str(ROOT)  # chapters find benchmarks/ through it
     os.environ.setdefault("LJATLIB_REPO", str(ROOT))  # chapters run in <out>/stage/book
     info = {"profile": profile, "description": settings.get("description", ""),
             "parameters": notebooks, "seconds": {}}
