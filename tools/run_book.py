@@ -2,7 +2,7 @@
 """Execute the book's notebooks for one profile with papermill, then build the site.
 
     python tools/run_book.py --profile quick             # site in _build/html
-    python tools/run_book.py --profile paper --chapters s1_ljat3_cluster
+    python tools/run_book.py --profile paper --chapters s1_ljat3_cluster   # others unexecuted
     python tools/run_book.py --profile smoke --out /tmp/b --no-build
 
 Profiles live in book/profiles/<name>.yml and set every parameter of every chapter
@@ -187,21 +187,17 @@ def run_book(profile, out_dir="_build", chapters=None, build=True):
     """Execute (and build) the book; returns the run info. Raises BookError on failure."""
     settings = load_profile(profile)
     given = settings.get("chapters") or {}
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    docs = toc_documents(toc)
+    docs = toc_documents(yaml.safe_load((ROOT / "_toc.yml").read_text()))
     names = [Path(d).name for d in docs]
     for what, asked in (f"profile {profile} has", given), ("--chapters has", chapters or []):
         if unknown := sorted(set(asked) - set(names)):
             raise BookError(f"{what} {unknown}, not in _toc.yml: {', '.join(names)}")
-    if chapters:  # quick iteration: the root plus the chosen chapters, flattened
-        docs = [d for d in docs if d == toc["root"] or Path(d).name in chapters]
-        toc = {"format": toc["format"], "root": toc["root"],
-               "chapters": [{"file": d} for d in docs[1:]]}
     sources = {Path(d).name: source_of(d) for d in docs}
     if text_only := sorted(c for c, s in sources.items() if s.suffix != ".ipynb" and c in given):
         raise BookError(f"profile {profile} sets parameters of markdown pages {text_only}")
     notebooks = {c: chapter_parameters(c, parameters_cell(s), given.get(c) or {}, profile)
-                 for c, s in sources.items() if s.suffix == ".ipynb"}
+                 for c, s in sources.items()
+                 if s.suffix == ".ipynb" and (not chapters or c in chapters)}
 
     out = Path(out_dir).resolve()
     stage, site = out / "stage", out / "html"
@@ -211,8 +207,11 @@ def run_book(profile, out_dir="_build", chapters=None, build=True):
         fetch_vendor_js(stage / "_vendor")
     shutil.copytree(ROOT / "book", stage / "book", ignore=shutil.ignore_patterns(
         "profiles", "*.ipynb", ".ipynb_checkpoints", "__pycache__"))
-    shutil.copy2(ROOT / "_config.yml", stage)
-    (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, stage)
+    for chapter, source in sources.items():  # not chosen by --chapters: staged unexecuted
+        if source.suffix == ".ipynb" and chapter not in notebooks:
+            shutil.copy2(source, stage / source.relative_to(ROOT))
 
     os.environ.setdefault("LJATLIB_CACHE", str(ROOT / ".cache" / "ljatlib"))
     os.environ.setdefault("LJATLIB_REPO", str(ROOT))  # chapters run in <out>/stage/book
@@ -241,7 +240,7 @@ def main(argv=None):
     parser.add_argument("--profile", default="quick", help="book/profiles/<PROFILE>.yml")
     parser.add_argument("--out", default="_build", help="output directory (default _build)")
     parser.add_argument("--chapters", nargs="+", metavar="NAME",
-                        help="execute and build only these chapters (plus the root page)")
+                        help="execute only these chapters (the others appear unexecuted)")
     parser.add_argument("--no-build", action="store_true", help="execute the notebooks only")
     args = parser.parse_args(argv)
     try:
