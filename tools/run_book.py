@@ -170,6 +170,19 @@ def execute(chapter, source, target, parameters):
         ) from None
     except Exception as err:  # dead kernel, missing kernel, ...
         raise BookError(f"chapter {chapter} failed: {type(err).__name__}: {err}") from err
+    hide_default_parameters(target)
+
+
+def hide_default_parameters(path):
+    """Keep the defaults cell out of the page; papermill's injected cell shows the values used."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
 
 
 def build_site(stage, site):
