@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+
+from ljatlib.network import MLP
+
+ARCHITECTURES = [(3,), (10,), (3, 3), (3, 3, 3), (4, 2, 5)]
+
+
+def data(rng, n=200):
+    return rng.uniform(0.5, 3.0, (n, 2)), rng.integers(0, 4, n)
+
+
+def numpy_loss(net, w, X, y):
+    """Direct evaluation of NETWORK.md's loss with numpy (independent of the kernels)."""
+    h = X
+    layers = net.unpack(w)
+    for W, b in layers[:-1]:
+        h = np.tanh(h @ W.T + b)
+    z = h @ layers[-1][0].T + layers[-1][1]
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    reg = w if net.regularise_biases else np.concatenate([W.ravel() for W, _ in layers])
+    return -log_p[np.arange(len(y)), y].mean() + net.lam * reg @ reg
+
+
+@pytest.mark.parametrize("hidden", ARCHITECTURES)
+@pytest.mark.parametrize("reg_biases", [True, False])
+def test_loss_matches_direct_formula(hidden, reg_biases, rng):
+    net = MLP(hidden, lam=1e-3, regularise_biases=reg_biases)
+    X, y = data(rng)
+    w = net.random_weights(rng)
+    assert net.loss(w, X, y) == pytest.approx(numpy_loss(net, w, X, y), rel=1e-12)
+    p = net.predict_proba(w, X)
+    assert np.allclose(p.sum(axis=1), 1.0) and np.all(p >= 0)
+
+
+@pytest.mark.parametrize("hidden", ARCHITECTURES)
+@pytest.mark.parametrize("reg_biases", [True, False])
+def test_gradient_and_hessian_against_finite_differences(hidden, reg_biases, rng):
+    net = MLP(hidden, lam=1e-3, regularise_biases=reg_biases)
+    X, y = data(rng)
+    w = net.random_weights(rng)
+    loss, grad = net.loss_and_gradient(w, X, y)
+    hess = net.hessian(w, X, y)
+    h = 1e-6
+    eye = np.eye(net.n_params)
+    fd_grad = np.array([(net.loss(w + h * e, X, y) - net.loss(w - h * e, X, y)) / (2 * h) for e in eye])
+    fd_hess = np.array([(net.gradient(w + h * e, X, y) - net.gradient(w - h * e, X, y)) / (2 * h)
+                        for e in eye])
+    assert np.abs(fd_grad - grad).max() < 1e-7
+    assert np.abs(fd_hess - hess).max() < 1e-7
+    assert np.allclose(hess, hess.T, atol=1e-14)
+
+
+def test_hessian_vector_products_match_gradient_differences(rng):
+    """A second check on a bigger net: H v vs the directional difference of gradients."""
+    net = MLP((10,))
+    X, y = data(rng, 500)
+    w = net.random_weights(rng)
+    v = rng.normal(size=net.n_params)
+    h = 1e-5
+    fd = (net.gradient(w + h * v, X, y) - net.gradient(w - h * v, X, y)) / (2 * h)
+    assert np.allclose(net.hessian(w, X, y) @ v, fd, atol=1e-7)
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 3), (2, 3, 4)])
+def test_invariant_under_hidden_node_permutation_and_sign_flip(hidden, rng):
+    net = MLP(hidden)
+    X, y = data(rng)
+    w = net.random_weights(rng)
+    layers = [(W.copy(), b.copy()) for W, b in net.unpack(w)]
+    for l in range(len(hidden)):
+        perm = rng.permutation(hidden[l])
+        sign = np.where(rng.random(hidden[l]) < 0.5, -1.0, 1.0)
+        W, b = layers[l]
+        layers[l] = ((W * sign[:, None])[perm], (b * sign)[perm])
+        W_next, b_next = layers[l + 1]
+        layers[l + 1] = ((W_next * sign[None, :])[:, perm], b_next)
+    w2 = net.pack(layers)
+    assert not np.allclose(w, w2)
+    assert net.loss(w2, X, y) == pytest.approx(net.loss(w, X, y), rel=1e-12)
+    assert np.allclose(net.predict_proba(w2, X), net.predict_proba(w, X))
+
+
+def test_pack_unpack_round_trip(rng):
+    net = MLP((3, 4))
+    w = net.random_weights(rng)
+    assert np.array_equal(net.pack(net.unpack(w)), w)
+    assert [W.shape for W, _ in net.unpack(w)] == [(3, 2), (4, 3), (4, 4)]
+    assert net.n_params == 3 * 3 + 4 * 4 + 4 * 5
+
+
+def test_input_normalisation_is_an_affine_change_of_inputs(rng):
+    X, y = data(rng)
+    offset, scale = np.array([1.0, 2.0]), np.array([0.5, 3.0])
+    plain, scaled = MLP((3,)), MLP((3,), input_offset=offset, input_scale=scale)
+    w = plain.random_weights(rng)
+    assert scaled.loss(w, X, y) == pytest.approx(plain.loss(w, (X - offset) / scale, y))
+
+
+@pytest.mark.parametrize("bad", [
+    dict(w=np.zeros(5)), dict(w=np.full(25, np.nan)), dict(X=np.zeros((3, 3))),
+    dict(X=np.array([[np.inf, 1.0]] * 3)), dict(y=np.array([0, 1, 4])), dict(y=np.array([0, -1, 2])),
+    dict(y=np.array([0.0, 1.0, 2.0])), dict(y=np.array([0, 1]))])
+def test_bad_input_raises(bad):
+    net = MLP((3,))
+    args = {"w": np.zeros(25), "X": np.ones((3, 2)), "y": np.array([0, 1, 2]), **bad}
+    with pytest.raises(ValueError):
+        net.loss(**args)
