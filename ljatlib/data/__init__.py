@@ -3,10 +3,10 @@
 from .classes import (DISSOCIATED, FAILED, LABEL_NAMES, LINEAR_1, LINEAR_2, LINEAR_3, OTHER,
                       TRIANGLE, UNCONVERGED, classify, label_outcomes, outcome_counts,
                       reference_minima)
-from .d3 import D3Grid, d3_grid, d3_labels
+from .d3 import D3Grid, d3_grid, d3_labels, plane_samples
 from .datasets import DATASETS, Dataset, make_dataset, random_starts
 
 __all__ = ["classify", "label_outcomes", "outcome_counts", "reference_minima", "LABEL_NAMES",
            "TRIANGLE", "LINEAR_1", "LINEAR_2", "LINEAR_3", "DISSOCIATED", "UNCONVERGED",
            "FAILED", "OTHER", "make_dataset", "Dataset", "DATASETS", "random_starts",
-           "d3_grid", "d3_labels", "D3Grid"]
+           "d3_grid", "d3_labels", "D3Grid", "plane_samples"]

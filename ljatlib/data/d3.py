@@ -80,6 +80,29 @@ def d3_grid(n=700, r_e=R_E):
     return D3Grid(axis=axis, mask=mask, xy=xy, r=r, coords=cartesian_from_distances(r))
 
 
+def plane_samples(n, seed, z=2.0, lbfgs=None, r_e=R_E):
+    """``n`` geometries uniform over the feasible triangle of the S2 plane, labelled by
+    LBFGS minimisation (the training set R' of Fig. S1b).
+
+    Returns (inputs (n, 2) = (r12, r13), labels (n,), xy (n, 2)). Points are drawn
+    uniformly in the grid's square and kept if feasible (rejection sampling).
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    rng = np.random.default_rng(seed)
+    half = np.sqrt(3) * r_e
+    xy = np.empty((0, 2))
+    while len(xy) < n:
+        cand = rng.uniform(-half, half, (2 * n + 16, 2))
+        r = np.stack(distances_from_plane_xy(cand[:, 0], cand[:, 1], r_e), axis=1)
+        ok = (r[:, 0] < r[:, 1] + r[:, 2]) & (r[:, 1] < r[:, 0] + r[:, 2]) & (r[:, 2] < r[:, 0] + r[:, 1])
+        xy = np.concatenate([xy, cand[ok]])
+    xy = xy[:n]
+    r = np.stack(distances_from_plane_xy(xy[:, 0], xy[:, 1], r_e), axis=1)
+    res = minimize_ljat3(cartesian_from_distances(r), z=z, params=lbfgs or LBFGSParams())
+    return r[:, :2], label_outcomes(res, z), xy
+
+
 def d3_labels(grid, method="lbfgs", z=2.0, lbfgs=None, use_cache=True):
     """True classes (m,) of the grid points: the minimum each geometry reaches.
 

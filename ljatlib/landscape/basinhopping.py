@@ -1,0 +1,91 @@
+"""Basin-hopping global optimisation (Wales & Doye), for any function with a gradient.
+
+Each step perturbs the current minimum by a uniform random displacement in
+[-step_size, step_size] per coordinate, minimises with the GMIN-style LBFGS, and
+accepts the new minimum with the Metropolis rule at ``temperature``. The lowest
+minimum is finally converged tightly. Reproducible from ``seed``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from ..optimize import CONVERGED, LBFGSParams, lbfgs
+
+
+@dataclass
+class BasinHoppingResult:
+    """x (n,) and f of the lowest minimum (tightly converged); every quench's
+    energy and whether it was accepted; ``minima`` = [(f, x)] of each distinct
+    converged quench (energies further apart than ``energy_tol``)."""
+
+    x: np.ndarray
+    f: float
+    rms: float
+    quench_energies: np.ndarray
+    accepted: np.ndarray
+    minima: list = field(default_factory=list)
+
+
+def _add_minimum(minima, f, x, energy_tol):
+    if all(abs(f - g) > energy_tol for g, _ in minima):
+        minima.append((f, x.copy()))
+
+
+def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=None,
+                  lbfgs_params=None, tight_tol=1e-9, energy_tol=1e-7, callback=None,
+                  progress=False):
+    """Search for the global minimum of ``fun_grad`` starting from ``x0``.
+
+    Parameters
+    ----------
+    fun_grad : callable
+        ``fun_grad(x) -> (f, g)`` for x of shape (n,).
+    x0 : array (n,)
+        Starting point (it is minimised first).
+    n_steps : int
+        Basin-hopping steps after the first minimisation.
+    temperature, step_size : float
+        Metropolis temperature (units of f) and the perturbation half-width.
+    lbfgs_params : LBFGSParams, optional
+        Settings of the quenches (loose tolerance, e.g. 1e-6).
+    tight_tol : float
+        RMS gradient to which the lowest minimum is converged at the end.
+    callback : callable, optional
+        ``callback(step, f_quench, x_quench, accepted)`` after each step.
+
+    Returns
+    -------
+    BasinHoppingResult
+    """
+    if n_steps < 0 or temperature <= 0 or step_size <= 0:
+        raise ValueError("need n_steps >= 0, temperature > 0 and step_size > 0")
+    params = lbfgs_params or LBFGSParams()
+    rng = np.random.default_rng(seed)
+    current = lbfgs(fun_grad, np.asarray(x0, dtype=float), params)
+    best = current
+    minima, energies, accepted = [], [current.energy], [True]
+    if current.status == CONVERGED:
+        _add_minimum(minima, current.energy, current.x, energy_tol)
+    for step in tqdm(range(n_steps), desc="basin-hopping", disable=not progress):
+        trial = lbfgs(fun_grad, current.x + rng.uniform(-step_size, step_size, current.x.shape), params)
+        ok = np.isfinite(trial.energy)
+        if ok and trial.status == CONVERGED:
+            _add_minimum(minima, trial.energy, trial.x, energy_tol)
+        accept = ok and (trial.energy <= current.energy or
+                         rng.random() < np.exp(-(trial.energy - current.energy) / temperature))
+        if accept:
+            current = trial
+        if ok and trial.energy < best.energy:
+            best = trial
+        energies.append(trial.energy)
+        accepted.append(accept)
+        if callback is not None:
+            callback(step, trial.energy, trial.x, accept)
+    tight = lbfgs(fun_grad, best.x, params, tol=tight_tol)
+    if tight.energy > best.energy + energy_tol:  # never lose the best point found
+        tight = best
+    return BasinHoppingResult(x=tight.x, f=float(tight.energy), rms=float(tight.rms),
+                              quench_energies=np.array(energies), accepted=np.array(accepted),
+                              minima=sorted(minima, key=lambda m: m[0]))

@@ -1,0 +1,46 @@
+"""AUC and ROC for predicting the triangle (class 0) from p0 = P(class 0), SI S3.
+
+SI Eqs. 2-3: T_pr(P) = fraction of class-0 data with p0 >= P, F_pr(P) = fraction of the
+other data with p0 >= P, AUC = integral of T_pr dF_pr. Computed exactly as the rank
+statistic P(p0 of a class-0 datum > p0 of another) + 1/2 P(equal), which equals that
+integral with the ROC curve's steps joined linearly across ties.
+"""
+
+import numpy as np
+from scipy.stats import rankdata
+
+from ._validation import as_finite_array
+
+
+def _check(p0, y, positive):
+    p0 = as_finite_array(p0, "p0", ndim=1)
+    y = np.asarray(y)
+    if y.shape != p0.shape:
+        raise ValueError(f"p0 and y must have the same shape, got {p0.shape} and {y.shape}")
+    pos = y == positive
+    if pos.all() or not pos.any():
+        raise ValueError("AUC needs at least one datum of the class and one of the others")
+    return p0, pos
+
+
+def auc(p0, y, positive=0):
+    """Area under the ROC curve of scores ``p0`` (n,) for the class ``positive`` in ``y`` (n,)."""
+    p0, pos = _check(p0, y, positive)
+    n_pos, n_neg = pos.sum(), (~pos).sum()
+    ranks = rankdata(p0)  # average ranks: ties count half
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def roc_curve(p0, y, positive=0):
+    """ROC curve: (fpr, tpr, thresholds), thresholds decreasing from +inf.
+
+    Point i is (F_pr(P_i), T_pr(P_i)) with the SI's convention p0 >= P; the first point
+    is (0, 0) at P = +inf and the last (1, 1).
+    """
+    p0, pos = _check(p0, y, positive)
+    order = np.argsort(-p0, kind="stable")
+    scores, hits = p0[order], pos[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tpr = np.r_[0.0, np.cumsum(hits)[last_of_tie] / hits.sum()]
+    fpr = np.r_[0.0, np.cumsum(~hits)[last_of_tie] / (~hits).sum()]
+    return fpr, tpr, np.r_[np.inf, scores[last_of_tie]]
