@@ -15,6 +15,10 @@ PAPER = {
     "distance_linear": ("Nearest-neighbour distance, linear minima", 1.10876, 5e-6, "SI S1"),
     "distance_triangle": ("Side of the triangle minimum", 1.16875, 5e-6, "SI S1"),
     "d3_points": ("Feasible points of the 700 x 700 grid (D3)", 79524, 0, "SI S2"),
+    "auc_s1b": ("Fig. S1b: test AUC, 3 hidden nodes, 100 in-plane data", 0.98, 0.005, "SI Fig. S1"),
+    "auc_s1c": ("Fig. S1c: test AUC, 10 hidden nodes, D2 training half", 0.79, 0.005, "SI Fig. S1"),
+    "best_auc_d3_fig_s2": ("Fig. S2b: best D3 AUC (1 hidden layer, D1 sequences)", 0.75, 0.005,
+                           "SI S3, Fig. S2"),
     "d1_size": ("Minimisations in D1", 10000, 0, "SI S1"),
     "d2_size": ("Minimisations in D2", 200000, 0, "SI S1"),
 }
@@ -50,11 +54,13 @@ def load_results(results_dir="results"):
 
 
 def markdown_table(rows, digits=6):
-    """A Markdown table "quantity | paper | ours | verdict | note"."""
+    """A Markdown table "quantity | source | paper | ours | ours − paper | verdict | note"."""
     def fmt(v):
         return f"{v:,}" if isinstance(v, int) else f"{v:.{digits}g}"
-    lines = ["| quantity | source | paper | ours | verdict | note |", "|---|---|---|---|---|---|"]
+    lines = ["| quantity | source | paper | ours | ours − paper | verdict | note |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
+        diff = r["ours"] - r["paper"]
         lines.append(f"| {r['quantity']} | {r['source']} | {fmt(r['paper'])} | {fmt(r['ours'])} "
-                     f"| {r['verdict']} | {r['note']} |")
+                     f"| {fmt(diff) if diff else 0} | {r['verdict']} | {r['note']} |")
     return "\n".join(lines)
