@@ -1,0 +1,238 @@
+"""SQLite database of minima and transition states.
+
+Schema (readable with plain ``sqlite3``; coordinates are little-endian float64 blobs):
+
+    meta(key TEXT PRIMARY KEY, value TEXT)
+        'format' = 'ljatlib-landscape', 'schema_version' = '1',
+        'system' = JSON description of the energy function (free form)
+    minima(id INTEGER PRIMARY KEY, energy REAL NOT NULL, coords BLOB NOT NULL,
+           properties TEXT)           -- JSON, e.g. {"test_loss": ..., "auc": ...}
+    transition_states(id INTEGER PRIMARY KEY, energy REAL NOT NULL, coords BLOB NOT NULL,
+           minimum1 INTEGER NOT NULL REFERENCES minima(id),
+           minimum2 INTEGER NOT NULL REFERENCES minima(id),
+           eigenvalue REAL,           -- the negative Hessian eigenvalue
+           properties TEXT)
+
+Every write runs in a transaction (``with db.transaction():`` groups several), so an
+interrupted run leaves the file as it was after the last completed write. New minima
+are deduplicated: same energy within ``energy_tol`` and, if a ``same_structure``
+function is given, ``same_structure(coords_a, coords_b)`` true (e.g. equal up to a
+permutation of hidden nodes).
+"""
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+FORMAT, SCHEMA_VERSION = "ljatlib-landscape", "1"
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE minima (id INTEGER PRIMARY KEY, energy REAL NOT NULL, coords BLOB NOT NULL,
+                     properties TEXT);
+CREATE TABLE transition_states (id INTEGER PRIMARY KEY, energy REAL NOT NULL,
+                                coords BLOB NOT NULL,
+                                minimum1 INTEGER NOT NULL REFERENCES minima(id),
+                                minimum2 INTEGER NOT NULL REFERENCES minima(id),
+                                eigenvalue REAL, properties TEXT);
+CREATE INDEX minima_energy ON minima(energy);
+CREATE INDEX ts_minima ON transition_states(minimum1, minimum2);
+"""
+
+
+class DatabaseError(Exception):
+    """The file is missing, corrupt, or not a landscape database of this format."""
+
+
+@dataclass
+class Minimum:
+    id: int
+    energy: float
+    coords: np.ndarray
+    properties: dict = field(default_factory=dict)
+
+
+@dataclass
+class TransitionState:
+    id: int
+    energy: float
+    coords: np.ndarray
+    minimum1: int
+    minimum2: int
+    eigenvalue: float | None = None
+    properties: dict = field(default_factory=dict)
+
+
+def _blob(coords):
+    return np.ascontiguousarray(coords, dtype="<f8").ravel().tobytes()
+
+
+def _array(blob):
+    return np.frombuffer(blob, dtype="<f8").copy()
+
+
+class Database:
+    """A landscape database in the SQLite file ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; created if ``create`` and missing (``":memory:"`` for a scratch one).
+    system : dict, optional
+        JSON-serialisable description stored on creation; when opening an existing
+        file it must match what is stored (a guard against mixing landscapes).
+    energy_tol : float
+        Minima (and transition states) within this energy are candidates for being the same.
+    same_structure : callable, optional
+        ``same_structure(a, b) -> bool`` for coordinates of two candidates.
+    """
+
+    def __init__(self, path, system=None, energy_tol=1e-4, same_structure=None, create=True):
+        self.path, self.energy_tol, self.same_structure = str(path), energy_tol, same_structure
+        exists = self.path == ":memory:" or Path(self.path).exists()
+        if not exists and not create:
+            raise DatabaseError(f"no database at {self.path}")
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None)
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            tables = {r[0] for r in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as err:
+            raise DatabaseError(f"{self.path} is not a readable SQLite database: {err}") from None
+        if not tables:
+            with self.transaction():
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    self._conn.execute(statement)  # executescript would commit midway
+                self._conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                    ("format", FORMAT), ("schema_version", SCHEMA_VERSION),
+                    ("system", json.dumps(system or {}, sort_keys=True))])
+        else:
+            self._check_format(tables, system)
+
+    def _check_format(self, tables, system):
+        if not {"meta", "minima", "transition_states"} <= tables:
+            raise DatabaseError(f"{self.path} is an SQLite file but not a landscape database "
+                                f"(tables: {sorted(tables)})")
+        meta = dict(self._conn.execute("SELECT key, value FROM meta"))
+        if meta.get("format") != FORMAT or meta.get("schema_version") != SCHEMA_VERSION:
+            raise DatabaseError(f"{self.path}: format {meta.get('format')!r} version "
+                                f"{meta.get('schema_version')!r}, expected {FORMAT!r} {SCHEMA_VERSION!r}")
+        stored = json.loads(meta.get("system") or "{}")
+        if system is not None and stored != json.loads(json.dumps(system, sort_keys=True)):
+            raise DatabaseError(f"{self.path} holds a different system: {stored} (asked for {system})")
+
+    @property
+    def system_description(self):
+        return json.loads(self._conn.execute("SELECT value FROM meta WHERE key='system'").fetchone()[0])
+
+    @contextmanager
+    def transaction(self):
+        """Group writes: all of them are stored, or none."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self):
+        self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- minima -------------------------------------------------------------------------
+    def add_minimum(self, energy, coords, properties=None):
+        """Store a minimum unless an equal one exists; returns (Minimum, is_new)."""
+        coords = np.asarray(coords, dtype=float).ravel()
+        if not (np.isfinite(energy) and np.all(np.isfinite(coords))):
+            raise ValueError("energy and coordinates must be finite")
+        with self.transaction():
+            for m in self._minima_near(energy):
+                if self.same_structure is None or self.same_structure(coords, m.coords):
+                    return m, False
+            return self._insert_minimum(energy, coords, properties)
+
+    def _insert_minimum(self, energy, coords, properties=None):
+        """Store without the duplicate check (imports keep every entry)."""
+        coords = np.asarray(coords, dtype=float).ravel()
+        cur = self._conn.execute("INSERT INTO minima (energy, coords, properties) VALUES (?, ?, ?)",
+                                 (float(energy), _blob(coords), json.dumps(properties or {})))
+        return Minimum(cur.lastrowid, float(energy), coords, dict(properties or {})), True
+
+    def _minima_near(self, energy):
+        rows = self._conn.execute(
+            "SELECT id, energy, coords, properties FROM minima WHERE energy BETWEEN ? AND ? "
+            "ORDER BY ABS(energy - ?)", (energy - self.energy_tol, energy + self.energy_tol, energy))
+        return [Minimum(i, e, _array(c), json.loads(p or "{}")) for i, e, c, p in rows]
+
+    def minima(self):
+        """All minima, lowest energy first."""
+        rows = self._conn.execute("SELECT id, energy, coords, properties FROM minima ORDER BY energy, id")
+        return [Minimum(i, e, _array(c), json.loads(p or "{}")) for i, e, c, p in rows]
+
+    def get_minimum(self, id_):
+        row = self._conn.execute("SELECT id, energy, coords, properties FROM minima WHERE id=?",
+                                 (int(id_),)).fetchone()
+        if row is None:
+            raise KeyError(f"no minimum {id_}")
+        return Minimum(row[0], row[1], _array(row[2]), json.loads(row[3] or "{}"))
+
+    def global_minimum(self):
+        minima = self.minima()
+        if not minima:
+            raise DatabaseError(f"{self.path} holds no minima")
+        return minima[0]
+
+    def set_properties(self, id_, **properties):
+        """Merge ``properties`` into a minimum's JSON properties."""
+        with self.transaction():
+            m = self.get_minimum(id_)
+            self._conn.execute("UPDATE minima SET properties=? WHERE id=?",
+                               (json.dumps({**m.properties, **properties}), m.id))
+
+    # -- transition states ------------------------------------------------------------
+    def add_transition_state(self, energy, coords, minimum1, minimum2, eigenvalue=None,
+                             properties=None):
+        """Store a transition state between two stored minima unless the same one (same
+        pair of minima, energy within ``energy_tol``) exists; returns (TS, is_new)."""
+        coords = np.asarray(coords, dtype=float).ravel()
+        m1, m2 = sorted((int(minimum1), int(minimum2)))
+        with self.transaction():
+            for ts in self.transition_states(m1, m2):
+                if abs(ts.energy - energy) <= self.energy_tol:
+                    return ts, False
+            cur = self._conn.execute(
+                "INSERT INTO transition_states (energy, coords, minimum1, minimum2, eigenvalue, "
+                "properties) VALUES (?, ?, ?, ?, ?, ?)",
+                (float(energy), _blob(coords), m1, m2,
+                 None if eigenvalue is None else float(eigenvalue), json.dumps(properties or {})))
+            return TransitionState(cur.lastrowid, float(energy), coords, m1, m2, eigenvalue,
+                                   dict(properties or {})), True
+
+    def transition_states(self, minimum1=None, minimum2=None):
+        """All transition states, or those joining the given pair of minima."""
+        sql = ("SELECT id, energy, coords, minimum1, minimum2, eigenvalue, properties "
+               "FROM transition_states")
+        args = ()
+        if minimum1 is not None:
+            sql += " WHERE minimum1=? AND minimum2=?"
+            args = tuple(sorted((int(minimum1), int(minimum2))))
+        rows = self._conn.execute(sql + " ORDER BY id", args)
+        return [TransitionState(i, e, _array(c), a, b, ev, json.loads(p or "{}"))
+                for i, e, c, a, b, ev, p in rows]
+
+    def counts(self):
+        """(number of minima, number of transition states)."""
+        return (self._conn.execute("SELECT COUNT(*) FROM minima").fetchone()[0],
+                self._conn.execute("SELECT COUNT(*) FROM transition_states").fetchone()[0])

@@ -1,0 +1,93 @@
+import sqlite3
+
+import numpy as np
+import pytest
+
+from ljatlib.storage import Database, DatabaseError, export_pathsample, import_pathsample
+
+
+def filled(path, **kwargs):
+    db = Database(path, system={"kind": "test"}, **kwargs)
+    a, _ = db.add_minimum(-2.0, [0.0, 1.0])
+    b, _ = db.add_minimum(-1.0, [1.0, 1.0], {"auc": 0.7})
+    c, _ = db.add_minimum(-1.5, [2.0, 0.0])
+    db.add_transition_state(-0.5, [0.5, 1.0], a.id, b.id, eigenvalue=-0.3)
+    db.add_transition_state(-0.2, [1.5, 0.5], b.id, c.id, eigenvalue=-0.1)
+    return db
+
+
+def test_round_trip_and_plain_sqlite_readable(tmp_path):
+    path = tmp_path / "land.sqlite"
+    filled(path).close()
+    db = Database(path, system={"kind": "test"})
+    assert db.counts() == (3, 2)
+    assert db.global_minimum().energy == -2.0
+    assert np.array_equal(db.get_minimum(2).coords, [1.0, 1.0])
+    assert db.get_minimum(2).properties == {"auc": 0.7}
+    with sqlite3.connect(path) as conn:  # the documented schema, with plain sqlite3
+        rows = conn.execute("SELECT energy, length(coords) FROM minima ORDER BY energy").fetchall()
+        assert rows == [(-2.0, 16), (-1.5, 16), (-1.0, 16)]
+        assert conn.execute("SELECT minimum1, minimum2 FROM transition_states").fetchall() == [(1, 2), (2, 3)]
+
+
+def test_duplicates_are_recognised(tmp_path):
+    same = lambda a, b: np.allclose(np.sort(a), np.sort(b))  # noqa: E731 (a toy symmetry)
+    db = Database(tmp_path / "d.sqlite", energy_tol=1e-4, same_structure=same)
+    m, new = db.add_minimum(-1.0, [1.0, 2.0])
+    assert new
+    again, new = db.add_minimum(-1.0 + 5e-5, [2.0, 1.0])
+    assert not new and again.id == m.id
+    other, new = db.add_minimum(-1.0, [3.0, 1.0])  # same energy, other structure
+    assert new
+    ts1, new1 = db.add_transition_state(0.0, [0, 0], m.id, other.id)
+    ts2, new2 = db.add_transition_state(0.00001, [0, 0], other.id, m.id)
+    assert new1 and not new2 and ts1.id == ts2.id
+    assert db.counts() == (2, 1)
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path):
+    db = Database(tmp_path / "t.sqlite")
+    db.add_minimum(0.0, [0.0])
+    with pytest.raises(RuntimeError):
+        with db.transaction():
+            db.add_minimum(1.0, [1.0])
+            raise RuntimeError("interrupted")
+    assert db.counts() == (1, 0)
+
+
+def test_pathsample_round_trip(tmp_path):
+    db = filled(tmp_path / "a.sqlite")
+    export_pathsample(db, tmp_path / "ps")
+    lines = (tmp_path / "ps" / "ts.data").read_text().split("\n")
+    assert lines[0].split()[3:5] == ["1", "3"]  # min.data is sorted by energy: b is line 3
+    back = import_pathsample(tmp_path / "ps", tmp_path / "b.sqlite", n_coords=2)
+    assert back.counts() == db.counts()
+    e = sorted(m.energy for m in back.minima())
+    assert e == sorted(m.energy for m in db.minima())
+    for t_old, t_new in zip(db.transition_states(), back.transition_states()):
+        assert t_new.energy == pytest.approx(t_old.energy)
+        pair_old = {db.get_minimum(t_old.minimum1).energy, db.get_minimum(t_old.minimum2).energy}
+        pair_new = {back.get_minimum(t_new.minimum1).energy, back.get_minimum(t_new.minimum2).energy}
+        assert pair_old == pair_new
+        assert np.allclose(t_new.coords, t_old.coords)
+
+
+def test_bad_files_give_clear_errors(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(DatabaseError, match="not a readable SQLite"):
+        Database(junk)
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE people (name TEXT)")
+    with pytest.raises(DatabaseError, match="not a landscape database"):
+        Database(foreign)
+    with pytest.raises(DatabaseError, match="no database"):
+        Database(tmp_path / "missing.sqlite", create=False)
+    filled(tmp_path / "x.sqlite").close()
+    with pytest.raises(DatabaseError, match="different system"):
+        Database(tmp_path / "x.sqlite", system={"kind": "other"})
+    with pytest.raises(DatabaseError, match="holds no minima"):
+        Database(tmp_path / "empty.sqlite").global_minimum()
+    with pytest.raises(ValueError):
+        Database(tmp_path / "y.sqlite").add_minimum(np.nan, [0.0])
