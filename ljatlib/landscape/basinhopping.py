@@ -18,7 +18,7 @@ from ..optimize import CONVERGED, LBFGSParams, lbfgs
 class BasinHoppingResult:
     """x (n,) and f of the lowest minimum (tightly converged); every quench's
     energy and whether it was accepted; ``minima`` = [(f, x)] of each distinct
-    converged quench (energies further apart than ``energy_tol``)."""
+    converged quench, lowest first."""
 
     x: np.ndarray
     f: float
@@ -28,14 +28,16 @@ class BasinHoppingResult:
     minima: list = field(default_factory=list)
 
 
-def _add_minimum(minima, f, x, energy_tol):
-    if all(abs(f - g) > energy_tol for g, _ in minima):
-        minima.append((f, x.copy()))
+def _add_minimum(minima, f, x, energy_tol, same_structure):
+    for g, y in minima:
+        if abs(f - g) <= energy_tol and (same_structure is None or same_structure(x, y)):
+            return
+    minima.append((f, x.copy()))
 
 
 def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=None,
-                  lbfgs_params=None, tight_tol=1e-9, energy_tol=1e-7, callback=None,
-                  progress=False):
+                  lbfgs_params=None, tight_tol=1e-9, energy_tol=1e-7, same_structure=None,
+                  callback=None, progress=False):
     """Search for the global minimum of ``fun_grad`` starting from ``x0``.
 
     Parameters
@@ -52,6 +54,9 @@ def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=No
         Settings of the quenches (loose tolerance, e.g. 1e-6).
     tight_tol : float
         RMS gradient to which the lowest minimum is converged at the end.
+    energy_tol, same_structure : float, callable, optional
+        Two quenches are the same minimum if their energies agree within ``energy_tol``
+        and ``same_structure(x, y)`` (if given) is true.
     callback : callable, optional
         ``callback(step, f_quench, x_quench, accepted)`` after each step.
 
@@ -67,12 +72,12 @@ def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=No
     best = current
     minima, energies, accepted = [], [current.energy], [True]
     if current.status == CONVERGED:
-        _add_minimum(minima, current.energy, current.x, energy_tol)
+        _add_minimum(minima, current.energy, current.x, energy_tol, same_structure)
     for step in tqdm(range(n_steps), desc="basin-hopping", disable=not progress):
         trial = lbfgs(fun_grad, current.x + rng.uniform(-step_size, step_size, current.x.shape), params)
         ok = np.isfinite(trial.energy)
         if ok and trial.status == CONVERGED:
-            _add_minimum(minima, trial.energy, trial.x, energy_tol)
+            _add_minimum(minima, trial.energy, trial.x, energy_tol, same_structure)
         accept = ok and (trial.energy <= current.energy or
                          rng.random() < np.exp(-(trial.energy - current.energy) / temperature))
         if accept:

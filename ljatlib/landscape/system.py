@@ -1,0 +1,76 @@
+"""What the landscape tools need to know about an energy function.
+
+A :class:`System` bundles energy+gradient and Hessian of a flat coordinate vector,
+the rigid-body (zero) modes to ignore when counting negative Hessian eigenvalues, a
+test for "the same structure", and a JSON description stored in databases.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..potentials import ljat3
+from .structure import SameNetwork, same_ljat3
+
+
+@dataclass
+class System:
+    """An energy landscape on flat coordinates x (n,).
+
+    fun_grad(x) -> (f, g); hessian(x) -> (n, n); zero_modes(x) -> (k, n) orthonormal
+    rows spanning directions of zero curvature by symmetry (or None);
+    same_structure(a, b) -> bool; description: JSON-serialisable dict.
+    """
+
+    fun_grad: callable
+    hessian: callable
+    n: int
+    zero_modes: callable = None
+    same_structure: callable = None
+    description: dict = field(default_factory=dict)
+
+    def energy(self, x):
+        return self.fun_grad(x)[0]
+
+    def projected_hessian_eigh(self, x):
+        """Eigenvalues/vectors of the Hessian with the zero modes removed (ascending)."""
+        h = self.hessian(x)
+        if self.zero_modes is None:
+            return np.linalg.eigh(h)
+        z = self.zero_modes(x)
+        p = np.eye(self.n) - z.T @ z
+        vals, vecs = np.linalg.eigh(p @ h @ p)
+        keep = np.abs(vecs.T @ z.T).sum(axis=1) < 0.5  # drop the eigenvectors that are the zero modes
+        return vals[keep], vecs[:, keep]
+
+
+def rigid_body_modes(x):
+    """Orthonormal translations and rotations (k, 3m) of an m-atom geometry x (3m,)."""
+    pos = np.asarray(x, dtype=float).reshape(-1, 3)
+    pos = pos - pos.mean(axis=0)
+    modes = []
+    for axis in np.eye(3):
+        modes.append(np.tile(axis, len(pos)))
+        modes.append(np.cross(axis, pos).ravel())
+    q, r = np.linalg.qr(np.array(modes).T)
+    return q[:, np.abs(np.diag(r)) > 1e-8].T
+
+
+def ljat3_system(z=2.0):
+    """The LJAT3 cluster with labelled atoms (flat 9-vectors)."""
+    def fun_grad(x):
+        e, g = ljat3.energy_and_gradient(np.reshape(x, (3, 3)), z)
+        return e, g.ravel()
+    return System(fun_grad=fun_grad, hessian=lambda x: ljat3.hessian(np.reshape(x, (3, 3)), z),
+                  n=9, zero_modes=rigid_body_modes, same_structure=same_ljat3,
+                  description={"system": "LJAT3", "z": z, "atoms": "labelled"})
+
+
+def network_system(net, X, y, structure_tol=1e-2):
+    """The loss landscape of ``net`` on training data (X, y)."""
+    fun_grad = net.fun_grad(X, y)
+    X, y = np.asarray(X, float), np.asarray(y)
+    return System(fun_grad=fun_grad, hessian=lambda w: net.hessian(w, X, y), n=net.n_params,
+                  same_structure=SameNetwork(net, structure_tol),
+                  description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,
+                               "regularise_biases": net.regularise_biases, "n_data": len(y)})

@@ -1,0 +1,87 @@
+import networkx as nx
+import numpy as np
+import pytest
+
+from ljatlib.data import classify, make_dataset
+from ljatlib.landscape import (basin_hopping, connect, connect_to_global_minimum, landscape_graph,
+                               ljat3_system, network_system, ts_barriers)
+from ljatlib.landscape.structure import network_canonical
+from ljatlib.network import MLP
+from ljatlib.storage import Database
+
+
+def ljat3_database(path=":memory:"):
+    system = ljat3_system()
+    db = Database(path, system=system.description, same_structure=system.same_structure)
+    res = basin_hopping(system.fun_grad, np.random.default_rng(0).uniform(0, 1.4, 9), 100,
+                        temperature=1.0, step_size=0.8, seed=0, same_structure=system.same_structure)
+    for f, x in res.minima:
+        db.add_minimum(f, x)
+    return system, db
+
+
+def test_ljat3_landscape_is_found_and_connected():
+    system, db = ljat3_database()
+    classes = sorted(classify(m.coords.reshape(3, 3)) for m in db.minima())
+    assert classes == [0, 1, 2, 3]
+    assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
+                                     neb_kwargs={"max_iter": 300}) == []
+    g = landscape_graph(db)
+    assert nx.is_connected(g) and g.number_of_nodes() == 4
+    for ts in db.transition_states():
+        vals, _ = system.projected_hessian_eigh(ts.coords)
+        assert np.sum(vals < -1e-8) == 1
+        assert np.sqrt(np.mean(system.fun_grad(ts.coords)[1] ** 2)) < 1e-9
+        assert ts.energy == pytest.approx(-1.98507, abs=1e-5)  # triangle <-> linear, by symmetry
+    stats = ts_barriers(db)
+    assert stats.uphill_scaled - stats.downhill_scaled == pytest.approx(1.0)
+
+
+def test_interrupted_connection_resumes_without_duplicates(tmp_path):
+    path = tmp_path / "ljat3.sqlite"
+    system, db = ljat3_database(path)
+    ids = [m.id for m in db.minima()]
+    connect(system, db, ids[0], ids[-1], max_attempts=1, push_off=0.05, n_images=10,
+            neb_kwargs={"max_iter": 300})
+    counts = db.counts()
+    db.close()  # "interrupted": a new process reopens the file and continues
+    db = Database(path, system=system.description, same_structure=system.same_structure)
+    assert db.counts() == counts
+    assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
+                                     neb_kwargs={"max_iter": 300}) == []
+    assert db.counts()[0] == 4
+
+
+def test_network_landscape_is_connected():
+    d1 = make_dataset("D1", n=400)
+    X, y = d1.split("train")
+    net = MLP((3,))  # lambda = 1e-5; 50 data give several minima
+    system = network_system(net, X[:50], y[:50])
+    db = Database(":memory:", system=system.description, same_structure=system.same_structure)
+    res = basin_hopping(system.fun_grad, net.random_weights(1), 20, seed=1,
+                        same_structure=system.same_structure)
+    for f, x in res.minima:
+        db.add_minimum(f, x)
+    assert db.counts()[0] >= 2
+    left = connect_to_global_minimum(system, db, max_attempts=8, n_images=20)
+    assert left == []
+    for ts in db.transition_states():
+        vals, _ = system.projected_hessian_eigh(ts.coords)
+        assert np.sum(vals < -1e-8) == 1
+
+
+def test_symmetric_copies_of_a_network_minimum_are_one_entry(rng):
+    net = MLP((3,))
+    system = network_system(net, np.ones((4, 2)), np.array([0, 1, 2, 3]))
+    db = Database(":memory:", same_structure=system.same_structure)
+    w = net.random_weights(rng)
+    db.add_minimum(1.0, w)
+    W, b = net.unpack(w)[0]
+    flipped = w.copy()
+    layers = [(W2.copy(), b2.copy()) for W2, b2 in net.unpack(w)]
+    layers[0] = (-layers[0][0][::-1], -layers[0][1][::-1])
+    layers[1] = (-layers[1][0][:, ::-1], layers[1][1])
+    flipped = net.pack(layers)
+    assert np.allclose(network_canonical(net, flipped), network_canonical(net, w))
+    _, new = db.add_minimum(1.0 + 1e-6, flipped)
+    assert not new and db.counts() == (1, 0)
