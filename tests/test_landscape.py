@@ -85,3 +85,22 @@ def test_symmetric_copies_of_a_network_minimum_are_one_entry(rng):
     assert np.allclose(network_canonical(net, flipped), network_canonical(net, w))
     _, new = db.add_minimum(1.0 + 1e-6, flipped)
     assert not new and db.counts() == (1, 0)
+
+
+def test_superbasins_and_disconnectivity_graph():
+    from ljatlib.landscape.disconnectivity import disconnectivity_graph, superbasin_tree
+    energies = {1: 0.0, 2: 0.5, 3: 0.3, 4: 1.0, 5: 0.8, 6: 0.2}
+    edges = [(1, 3, 1.0), (3, 2, 0.9), (1, 6, 1.5), (6, 5, 1.2), (5, 4, 1.6)]
+    roots = superbasin_tree(energies, edges, [1.7, 1.3, 0.95, 0.6])
+    assert [set(r.minima) for r in roots] == [set(energies)]
+    at_1_3 = sorted(sorted(c.minima) for c in roots[0].children)
+    assert at_1_3 == [[1, 2, 3, 5, 6], [4]]
+    at_0_95 = {frozenset(n.minima) for c in roots[0].children for n in c.children}
+    assert at_0_95 == {frozenset({1}), frozenset({2, 3}), frozenset({5, 6}), frozenset({4})}
+    g = nx.Graph()
+    for m, e in energies.items():
+        g.add_node(m, energy=e)
+    for a, b, e in edges:
+        g.add_edge(a, b, energy=e)
+    ax = disconnectivity_graph(g, n_levels=8, values=energies)
+    assert len(ax.lines) >= len(energies)

@@ -1,0 +1,137 @@
+"""Disconnectivity graphs (Becker & Karplus 1997; Wales, Miller & Walsh 1998).
+
+At a ladder of energies E_0 > E_1 > ..., minima below a level belong to the same
+superbasin when transition states below that level join them. Each superbasin is a node
+at its level, joined to the superbasin containing it one level up; each minimum's line
+ends at its own energy. Leaves are ordered depth first, lowest branches in the middle.
+"""
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+class _UnionFind:
+    def __init__(self, items):
+        self.parent = {i: i for i in items}
+
+    def find(self, i):
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a, b):
+        self.parent[self.find(a)] = self.find(b)
+
+
+@dataclass
+class _Node:
+    level: int
+    minima: frozenset
+    children: list
+    x: float = 0.0
+
+
+def superbasin_tree(energies, edges, levels):
+    """Tree of superbasins. ``energies``: {minimum id: energy}; ``edges``: iterable of
+    (id_a, id_b, ts_energy); ``levels``: decreasing energies. Returns the root nodes."""
+    edges = sorted(edges, key=lambda e: e[2])
+    per_level = []
+    for level in levels:
+        uf = _UnionFind([m for m, e in energies.items() if e < level])
+        for a, b, e in edges:
+            if e < level and a in uf.parent and b in uf.parent:
+                uf.union(a, b)
+        groups = {}
+        for m in uf.parent:
+            groups.setdefault(uf.find(m), set()).add(m)
+        per_level.append([frozenset(g) for g in groups.values()])
+    nodes = [[_Node(i, g, []) for g in groups] for i, groups in enumerate(per_level)]
+    for i in range(1, len(nodes)):
+        for child in nodes[i]:
+            parent = next(p for p in nodes[i - 1] if child.minima <= p.minima)
+            parent.children.append(child)
+    return nodes[0] if nodes else []
+
+
+def _layout(roots, energies):
+    order = []
+
+    def lowest(node):
+        return min(energies[m] for m in node.minima)
+
+    def visit(node):
+        kids = sorted(node.children, key=lowest)
+        arranged = kids[1::2][::-1] + kids[0:1] + kids[2::2]  # lowest in the middle
+        if not arranged:
+            order.append(node)
+        for k in arranged:
+            visit(k)
+    for r in sorted(roots, key=lowest):
+        visit(r)
+    for x, leaf in enumerate(order):
+        leaf.x = float(x)
+
+    def place(node):
+        if node.children:
+            node.x = float(np.mean([place(k) for k in node.children]))
+        return node.x
+    for r in roots:
+        place(r)
+    return order
+
+
+def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=None,
+                          cmap="viridis", label=None, linewidth=0.8):
+    """Draw the disconnectivity graph of a database (or a landscape_graph) on ``ax``.
+
+    Parameters
+    ----------
+    n_levels : int
+        Energy levels from ``e_top`` (default: just above the highest transition state)
+        down to the global minimum.
+    values : dict, optional
+        {minimum id: number} colouring each minimum's line (e.g. test AUC), with a colour bar.
+    """
+    from .graph import landscape_graph
+    g = db_or_graph if hasattr(db_or_graph, "nodes") else landscape_graph(db_or_graph)
+    energies = {n: d["energy"] for n, d in g.nodes(data=True)}
+    edges = [(a, b, d["energy"]) for a, b, d in g.edges(data=True)]
+    if not energies:
+        raise ValueError("no minima to draw")
+    e_min = min(energies.values())
+    top = e_top if e_top is not None else (max(e for *_, e in edges) if edges else max(energies.values()))
+    step = (top - e_min) / max(n_levels - 1, 1) or 1.0
+    levels = top + step * 0.5 - step * np.arange(n_levels)
+    roots = superbasin_tree(energies, edges, levels)
+    leaves = _layout(roots, energies)
+    ax = ax or plt.subplots(figsize=(7, 5))[1]
+    norm = cmap_ = None
+    if values:
+        vals = np.array([v for v in values.values() if np.isfinite(v)])
+        norm = plt.Normalize(vals.min(), vals.max())
+        cmap_ = plt.get_cmap(cmap)
+
+    def draw(node, parent):
+        y = levels[node.level]
+        if parent is not None:
+            ax.plot([parent.x, node.x], [levels[parent.level], y], color="k", lw=linewidth)
+        if node.children:
+            for k in node.children:
+                draw(k, node)
+        else:  # a leaf: its minimum (or lowest of the group) drops to its energy
+            m = min(node.minima, key=energies.get)
+            color = cmap_(norm(values[m])) if values and m in values else "k"
+            ax.plot([node.x, node.x], [y, energies[m]], color=color, lw=linewidth * 1.5)
+    for r in roots:
+        draw(r, None)
+    ax.set_xticks([])
+    ax.set_xlim(-1, max(len(leaves), 1))
+    ax.set_ylabel(label or "energy")
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    if values:
+        plt.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap_), ax=ax, shrink=0.7)
+    return ax
