@@ -94,9 +94,9 @@ def test_superbasins_and_disconnectivity_graph():
     roots = superbasin_tree(energies, edges, [1.7, 1.3, 0.95, 0.6])
     assert [set(r.minima) for r in roots] == [set(energies)]
     at_1_3 = sorted(sorted(c.minima) for c in roots[0].children)
-    assert at_1_3 == [[1, 2, 3, 5, 6], [4]]
+    assert at_1_3 == [[1, 2, 3], [4], [5, 6]]  # the 1-6 TS (1.5) is still above 1.3
     at_0_95 = {frozenset(n.minima) for c in roots[0].children for n in c.children}
-    assert at_0_95 == {frozenset({1}), frozenset({2, 3}), frozenset({5, 6}), frozenset({4})}
+    assert at_0_95 == {frozenset({1}), frozenset({2, 3}), frozenset({5}), frozenset({6})}
     g = nx.Graph()
     for m, e in energies.items():
         g.add_node(m, energy=e)
