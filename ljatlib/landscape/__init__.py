@@ -5,6 +5,7 @@ from .basinhopping import BasinHoppingResult, basin_hopping
 __all__ = ["basin_hopping", "BasinHoppingResult"]
 from .connect import connect, connect_to_global_minimum, search_pair  # noqa: E402
 from .disconnectivity import disconnectivity_graph, superbasin_tree  # noqa: E402
+from .explore import ExploreReport, explore  # noqa: E402
 from .graph import (BarrierTable, barriers_to_global_minimum, landscape_graph,  # noqa: E402
                     minimax_path, ts_barriers)
 from .system import System, ljat3_system, network_system  # noqa: E402
@@ -12,4 +13,4 @@ from .system import System, ljat3_system, network_system  # noqa: E402
 __all__ += ["connect", "connect_to_global_minimum", "search_pair", "landscape_graph",
             "minimax_path", "ts_barriers", "barriers_to_global_minimum", "BarrierTable",
             "System", "ljat3_system", "network_system", "disconnectivity_graph",
-            "superbasin_tree"]
+            "superbasin_tree", "explore", "ExploreReport"]

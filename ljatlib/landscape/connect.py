@@ -35,9 +35,11 @@ def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None
         if plus.status != 0 or minus.status != 0:
             continue
         with db.transaction():  # the TS and its minima are stored together or not at all
-            a, _ = db.add_minimum(plus.energy, plus.x)
-            b, _ = db.add_minimum(minus.energy, minus.x)
-            _, new = db.add_transition_state(ts.energy, ts.x, a.id, b.id, eigenvalue=ts.eigenvalue)
+            a, b = (db.add_minimum(r.energy, r.x, {"log_prod_evals": system.log_product_eigenvalues(r.x)})[0]
+                    for r in (plus, minus))
+            _, new = db.add_transition_state(
+                ts.energy, ts.x, a.id, b.id, eigenvalue=ts.eigenvalue,
+                properties={"log_prod_evals": system.log_product_eigenvalues(ts.x)})
         n_new += int(new)
     return n_new
 

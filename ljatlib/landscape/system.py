@@ -44,6 +44,13 @@ class System:
         return vals[keep], vecs[:, keep]
 
 
+    def log_product_eigenvalues(self, x):
+        """ln of the product of the positive Hessian eigenvalues (rigid-body modes
+        removed): PATHSAMPLE's vibrational term in min.data / ts.data."""
+        vals, _ = self.projected_hessian_eigh(x)
+        return float(np.sum(np.log(vals[vals > 0])))
+
+
 def rigid_body_modes(x):
     """Orthonormal translations and rotations (k, 3m) of an m-atom geometry x (3m,)."""
     pos = np.asarray(x, dtype=float).reshape(-1, 3)

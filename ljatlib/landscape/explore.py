@@ -1,0 +1,43 @@
+"""Build a landscape database: basin-hopping for minima, then connections to the global
+minimum. Resumable: minima and transition states already stored are kept, so running
+it again continues where an interrupted run stopped."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..optimize import CONVERGED, LBFGSParams, lbfgs
+from .basinhopping import basin_hopping
+from .connect import connect_to_global_minimum
+
+
+@dataclass
+class ExploreReport:
+    n_minima: int
+    n_transition_states: int
+    unconnected: list
+    n_quenches: int
+
+
+def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfgs_params=None,
+            tight_tol=1e-9, connect_attempts=10, progress=False, **connect_kwargs):
+    """Basin-hop from ``x0``, store every distinct minimum (re-converged to RMS gradient
+    ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
+
+    ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
+    ``push_off``, ``neb_kwargs``, ``ef_kwargs``). Returns an :class:`ExploreReport`.
+    """
+    params = lbfgs_params or LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
+    res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
+                        lbfgs_params=params, tight_tol=tight_tol,
+                        same_structure=system.same_structure, progress=progress)
+    with db.transaction():
+        for f, x in res.minima:
+            tight = lbfgs(system.fun_grad, x, params, tol=tight_tol)
+            if tight.status == CONVERGED and np.isfinite(tight.energy):
+                db.add_minimum(tight.energy, tight.x,
+                               {"log_prod_evals": system.log_product_eigenvalues(tight.x)})
+    unconnected = connect_to_global_minimum(system, db, connect_attempts, progress=progress,
+                                            **connect_kwargs)
+    n_min, n_ts = db.counts()
+    return ExploreReport(n_min, n_ts, unconnected, len(res.quench_energies))
