@@ -8,6 +8,7 @@ test for "the same structure", and a JSON description stored in databases.
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..potentials import ljat3
 from .structure import SameNetwork, same_ljat3
@@ -33,13 +34,17 @@ class System:
         return self.fun_grad(x)[0]
 
     def projected_hessian_eigh(self, x):
-        """Eigenvalues/vectors of the Hessian with the zero modes removed (ascending)."""
+        """Eigenvalues/vectors of the Hessian with the zero modes removed (ascending).
+
+        BLAS runs on one thread: its threads only slow matrices this small, and after a
+        call they spin and starve numba's parallel loss kernels (seen: 100x slower)."""
         h = self.hessian(x)
-        if self.zero_modes is None:
-            return np.linalg.eigh(h)
-        z = self.zero_modes(x)
-        p = np.eye(self.n) - z.T @ z
-        vals, vecs = np.linalg.eigh(p @ h @ p)
+        with threadpool_limits(1, user_api="blas"):
+            if self.zero_modes is None:
+                return np.linalg.eigh(h)
+            z = self.zero_modes(x)
+            p = np.eye(self.n) - z.T @ z
+            vals, vecs = np.linalg.eigh(p @ h @ p)
         keep = np.abs(vecs.T @ z.T).sum(axis=1) < 0.5  # drop the eigenvectors that are the zero modes
         return vals[keep], vecs[:, keep]
 
