@@ -57,17 +57,17 @@ def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=2, **sea
         if are_connected(db, id_a, id_b):
             return True
         minima = {m.id: m for m in db.minima()}
-        connected = landscape_graph(db)
+        component = {}
+        for k, nodes in enumerate(nx.connected_components(landscape_graph(db))):
+            component.update(dict.fromkeys(nodes, k))
         full = nx.Graph()
         ids = list(minima)
         for i, p in enumerate(ids):
             for q in ids[i + 1:]:
-                linked = connected.has_edge(p, q) or (connected.has_node(p) and connected.has_node(q)
-                                                      and nx.has_path(connected, p, q))
-                used = tries.get((min(p, q), max(p, q)), 0) >= max_tries_per_pair
-                if linked:
+                pair = (min(p, q), max(p, q))
+                if component.get(p, -1) == component.get(q, -2):
                     full.add_edge(p, q, weight=0.0)
-                elif not used:
+                elif tries.get(pair, 0) < max_tries_per_pair:
                     full.add_edge(p, q, weight=_distance(system, minima[p].coords, minima[q].coords) ** 2)
         if not (full.has_node(id_a) and full.has_node(id_b) and nx.has_path(full, id_a, id_b)):
             return False
