@@ -7,7 +7,7 @@ PY = $(VENV)/bin/python
 # Computed data is cached here and reused across profiles, runs and tests.
 export LJATLIB_CACHE ?= $(CURDIR)/.cache/ljatlib
 
-.PHONY: venv book test bench clean
+.PHONY: venv browser book test bench clean
 
 venv: $(VENV)/.stamp
 
@@ -20,8 +20,17 @@ $(VENV)/.stamp: pyproject.toml
 book: venv
 	$(PY) tools/run_book.py --profile $(PROFILE)
 
-test: venv
-	$(PY) -m pytest
+# Debian's chromium for tests/test_browser.py: Playwright drives it (no `playwright install`).
+# Without root or apt-get, a warning; the test then skips (fails under CI).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update && DEBIAN_FRONTEND=noninteractive \
+	     apt-get install -y --no-install-recommends chromium; } \
+	  || echo "warning: chromium not installed (needs root and apt-get);" \
+	          "tests/test_browser.py will skip" >&2
+
+test: venv browser
+	$(PY) -m pytest -rs
 
 bench: venv
 	$(PY) benchmarks/run_all.py

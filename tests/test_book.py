@@ -67,10 +67,9 @@ def test_failing_cell_stops_the_run_with_its_source(tmp_path):
 
 
 @pytest.mark.book
-def test_smoke_book_builds():
-    """Execute every chapter in the smoke profile and build the site (as make book does)."""
-    out = ROOT / "_build" / "smoke"
-    info = run_book.run_book("smoke", out_dir=out)
+def test_smoke_book_builds(smoke_book):
+    """Every chapter executes in the smoke profile and the site builds (as make book does)."""
+    info, out = smoke_book, ROOT / "_build" / "smoke"
     site = out / "html"
     for name in info["parameters"]:
         page = (site / "book" / f"{name}.html").read_text()

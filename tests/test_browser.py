@@ -1,0 +1,120 @@
+"""The smoke site in headless Chromium: widgets work, math renders, nothing leaves 127.0.0.1.
+
+Needs Debian's chromium and the playwright package (`make test` installs both; Playwright's
+own browser download is never used). Without them the test is skipped, or fails under CI.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "smoke" / "html"
+SCREENSHOTS = ROOT / "_build" / "smoke" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Errors every page shows that do not come from the book: jupyter-book 1.0.4 declares
+# THEBE_JS_URL twice; pydata-sphinx-theme complains on a first visit (no stored theme mode).
+HARMLESS_ERRORS = ("'THEBE_JS_URL' has already been declared", "Got invalid theme mode: .")
+
+
+def _unavailable(reason):
+    if os.environ.get("CI"):  # CI must run this test, not skip it
+        pytest.fail(f"{reason} (CI is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    if not (chromium := shutil.which("chromium")):
+        _unavailable("no chromium on PATH (make browser, or apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(smoke_book):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=SITE))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A fresh page that may only load from the test server; fails on outside requests and
+    console errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    outside, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(site):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error"
+            and errors.append(f"{m.text} ({m.location['url']})"))
+    yield page
+    context.close()
+    assert not outside, f"the page tried to reach the internet: {outside}"
+    errors = [e for e in errors if not any(h in e for h in HARMLESS_ERRORS)]
+    assert not errors, f"errors in the browser console: {errors}"
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_widget_slider_changes_the_image(page, site):
+    from playwright.sync_api import expect
+
+    def shown_image():
+        expect(image).to_have_count(1)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=image.element_handle(), timeout=10_000)
+        return image.get_attribute("src"), image.screenshot()
+
+    page.goto(site + "book/s2_visualising_solutions.html")
+    # The first widget: a slider above a Stack of images, linked in the browser (jslink).
+    widget = page.locator(".jupyter-widgets.widget-vbox:has(.widget-slider):has(img)").first
+    widget.wait_for(timeout=30_000)
+    widget.scroll_into_view_if_needed()
+    image = widget.locator("img.widget-image:visible")
+    src, pixels = shown_image()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "s2_before.png")
+
+    handle = widget.locator(".noUi-handle").first
+    at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    handle.press("ArrowLeft" if at_end else "ArrowRight")
+    expect(image).not_to_have_attribute("src", src, timeout=10_000)
+    assert shown_image()[1] != pixels, "the slider moved but the image looks the same"
+    page.screenshot(path=SCREENSHOTS / "s2_after.png")
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_mathjax_renders(page, site):
+    page.goto(site + "book/s1_ljat3_cluster.html")
+    page.locator("mjx-container").first.wait_for(timeout=30_000)
+    assert page.locator("mjx-merror").count() == 0, "MathJax reports a TeX error"
