@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optimize import CONVERGED, LBFGSParams, lbfgs
+from ..optimize import LBFGSParams, lbfgs
 
 
 @dataclass
@@ -114,6 +114,3 @@ def connected_minima(system, ts, push_off=0.2, lbfgs_params=None, tol=1e-9):
         out.append(res)
     return out
 
-
-def is_converged_minimum(result):
-    return result.status == CONVERGED
