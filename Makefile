@@ -33,6 +33,7 @@ test: venv browser
 	$(PY) -m pytest -rs
 
 bench: venv
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -63,7 +63,7 @@ def test_network_landscape_is_connected():
     for f, x in res.minima:
         db.add_minimum(f, x)
     assert db.counts()[0] >= 2
-    left = connect_to_global_minimum(system, db, max_attempts=8, n_images=20)
+    left = connect_to_global_minimum(system, db, max_attempts=30, n_images=20)
     assert left == []
     for ts in db.transition_states():
         vals, _ = system.projected_hessian_eigh(ts.coords)

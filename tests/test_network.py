@@ -106,3 +106,18 @@ def test_bad_input_raises(bad):
     args = {"w": np.zeros(25), "X": np.ones((3, 2)), "y": np.array([0, 1, 2]), **bad}
     with pytest.raises(ValueError):
         net.loss(**args)
+
+
+def test_serial_and_parallel_kernels_agree_exactly(rng):
+    """Small data take the serial twins of the kernels; both sum in the same order."""
+    from ljatlib import network
+    net = MLP((3, 3))
+    w = net.random_weights(rng)
+    X, y = rng.uniform(0.8, 2.5, (3000, 2)), rng.integers(0, 4, 3000)
+    args = (net.sizes, net.w_off, net.b_off)
+    for kernel, twin in [(network._loss_grad, network._loss_grad_serial)]:
+        a, b = kernel(w, X, y, *args, True), twin(w, X, y, *args, True)
+        assert a[0] == b[0] and np.array_equal(a[1], b[1])
+    assert np.array_equal(network._hessian(w, X[:500], y[:500], *args),
+                          network._hessian_serial(w, X[:500], y[:500], *args))
+    assert np.array_equal(network._predict(w, X, *args), network._predict_serial(w, X, *args))
