@@ -582,7 +582,7 @@ class MLP:
     def hessian(self, w, X, y):
         """Exact d2L/dw2 (n_params, n_params)."""
         w, X, y = self._check_w(w), *self._check_data(X, y)
-        kernel = _hessian_serial if len(y) <= HBLOCK else _hessian
+        kernel = _hessian_serial if len(y) <= CHUNK else _hessian
         h = kernel(w, X, y, self.sizes, self.w_off, self.b_off) / len(y)
         h[np.diag_indices_from(h)] += 2.0 * self.lam * self._reg_mask
         return h

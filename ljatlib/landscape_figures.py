@@ -1,0 +1,204 @@
+"""The SI's loss-landscape results: Tables S1 and S2, Fig. S3 (a pathway with its
+prediction maps), Movie S1 (the maps along that pathway) and Fig. S4 (test loss
+against train loss over all minima).
+
+Functions take databases and networks, never build them (see
+:mod:`ljatlib.landscape.runs`), so the book's profiles decide the sizes.
+"""
+
+import io
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .landscape.graph import barriers_to_global_minimum, ts_barriers
+from .plotting import basin_image, plot_basin_map, plot_grid_image
+
+# SI Tables S1 and S2: {(H, N_data): value}.
+_N_DATA = (100, 1000, 2000, 10000, 100000)
+_S1_UP = ((0.114e-1, 0.155e-1, 0.158e-1), (0.985e-4, 0.239e-2, 0.314e-2), (0.704e-4, 0.126e-2, 0.144e-2),
+          (0.109e-3, 0.466e-3, 0.748e-3), (0.603e-4, 0.185e-3, 0.775e-3))
+_S1_DOWN = ((0.531e-2, 0.468e-2, 0.489e-2), (0.196e-4, 0.853e-3, 0.978e-3), (0.415e-4, 0.534e-3, 0.489e-3),
+            (0.455e-4, 0.186e-3, 0.274e-3), (0.432e-4, 0.973e-4, 0.198e-3))
+_S1_UP_SCALED = ((10.70, 6.683, 7.612), (2.131, 5.767, 4.915), (2.743, 6.570, 4.466),
+                 (3.167, 7.952, 5.672), (13.359, 6.588, 2.096))
+_S1_DOWN_SCALED = ((9.70, 5.683, 6.612), (1.131, 4.767, 3.915), (1.743, 5.570, 3.466),
+                   (2.167, 6.952, 4.672), (12.359, 5.588, 1.096))
+_S2 = ((0.105e-3, 0.276e-2, 0.324e-2), (0.298e-5, 0.357e-3, 0.540e-3), (0.589e-4, 0.101e-3, 0.566e-4),
+       (0.415e-5, 0.316e-4, 0.324e-4), (0.663e-5, 0.332e-4, 0.216e-4))
+_S2_SCALED = ((0.0178, 0.0783, 0.0781), (0.0905, 0.0562, 0.0462), (0.9777, 0.0676, 0.0294),
+              (0.0597, 0.4342, 0.0477), (0.3301, 0.3019, 0.0286))
+
+
+def _by_cell(rows):
+    return {(h + 1, n): rows[i][h] for i, n in enumerate(_N_DATA) for h in range(3)}
+
+
+PAPER_TABLE_S1 = {"uphill": _by_cell(_S1_UP), "downhill": _by_cell(_S1_DOWN),
+                  "uphill_scaled": _by_cell(_S1_UP_SCALED), "downhill_scaled": _by_cell(_S1_DOWN_SCALED)}
+PAPER_TABLE_S2 = {"downhill": _by_cell(_S2), "downhill_scaled": _by_cell(_S2_SCALED)}
+
+
+def landscape_tables(databases):
+    """Tables S1 and S2 of databases {(H, N_data): Database}.
+
+    Returns {"S1": {(H, N): BarrierTable}, "S2": {(H, N): BarrierTable}}.
+    """
+    return {"S1": {k: ts_barriers(db) for k, db in databases.items()},
+            "S2": {k: barriers_to_global_minimum(db) for k, db in databases.items()}}
+
+
+def _fmt(v):
+    if v is None or not np.isfinite(v):
+        return "—"
+    return f"{v:.3g}" if abs(v) >= 0.1 else f"{v:.2e}"
+
+
+def table_markdown(tables, paper, columns, n_data, hidden_layers):
+    """A Markdown table laid out like the SI's: rows N_data, for each H the ``columns``
+    (attributes of BarrierTable), each cell "ours (paper)"."""
+    head = "| $N_{data}$ | " + " | ".join(f"H = {h}: {c.replace('_', ' ')}" for h in hidden_layers
+                                          for c in columns) + " |"
+    rule = "|---" * (1 + len(hidden_layers) * len(columns)) + "|"
+    lines = [head, rule]
+    for n in n_data:
+        cells = []
+        for h in hidden_layers:
+            for c in columns:
+                ours = getattr(tables[(h, n)], c) if (h, n) in tables else None
+                cells.append(f"{_fmt(ours)} ({_fmt(paper[c].get((h, n)))})")
+        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def order_of_magnitude_verdict(ours, paper):
+    """"same order" if ours is within a factor of 10 of the paper's value."""
+    if not (np.isfinite(ours) and ours > 0 and paper > 0):
+        return "not comparable"
+    return "same order" if abs(np.log10(ours / paper)) < 1.0 else "differs"
+
+
+# -- Fig. S3 and Movie S1 ------------------------------------------------------------------
+
+def prediction_maps(net, weights, grid):
+    """Most probable class of every D3 grid point for each weight vector:
+    int array (len(weights), n_points)."""
+    return np.array([np.argmax(net.predict_proba(w, grid.inputs), axis=1) for w in weights])
+
+
+def plot_profile(ax, pathway, gmin_energy=None, marker_frame=None):
+    """Loss against integrated path length s, minima as circles, TS as triangles."""
+    ax.plot(pathway.s, pathway.energies, color="k", lw=1)
+    ax.plot(pathway.s[pathway.minimum_frames], pathway.energies[pathway.minimum_frames], "o",
+            ms=4, color="#1f77b4")
+    ax.plot(pathway.s[pathway.ts_frames], pathway.energies[pathway.ts_frames], "^", ms=4,
+            color="#d62728")
+    if gmin_energy is not None:
+        low = np.flatnonzero(np.isclose(pathway.energies[pathway.minimum_frames], gmin_energy,
+                                        atol=1e-9, rtol=0))
+        for k in low:
+            f = pathway.minimum_frames[k]
+            ax.plot(pathway.s[f], pathway.energies[f], "*", ms=11, color="#ff7f0e", zorder=3)
+    if marker_frame is not None:
+        ax.axvline(pathway.s[marker_frame], color="#ff7f0e", lw=1)
+    ax.set_xlabel("integrated path length $s$")
+    ax.set_ylabel("loss $L$")
+    return ax
+
+
+def plot_fig_s3(pathway, maps, grid, gmin_energy=None):
+    """Fig. S3: the loss profile with the D3 prediction map of each minimum beneath it,
+    in the pathway's order. ``maps``: labels per minimum (n_minima, n_points)."""
+    n = len(pathway.minimum_frames)
+    fig = plt.figure(figsize=(max(7.0, 1.15 * n), 5.2))
+    ax = fig.add_axes([0.1, 0.42, 0.88, 0.53])
+    plot_profile(ax, pathway, gmin_energy)
+    for k, f in enumerate(pathway.minimum_frames):
+        ax.annotate(str(k + 1), (pathway.s[f], pathway.energies[f]), textcoords="offset points",
+                    xytext=(0, -12), ha="center", fontsize=7)
+    width = 0.88 / n
+    for k in range(n):
+        sub = fig.add_axes([0.1 + k * width, 0.04, width * 0.95, 0.26])
+        plot_grid_image(sub, grid, basin_image(grid, maps[k]))
+        sub.set_xticks([])
+        sub.set_yticks([])
+        sub.set_title(str(k + 1), fontsize=7, pad=2)
+    return fig
+
+
+@dataclass
+class MovieS1:
+    """Frames of Movie S1: a PNG per frame (loss profile with a marker, and the D3 map)."""
+
+    frame_indices: np.ndarray
+    pngs: list
+
+    def save_gif(self, path, ms_per_frame=80):
+        """Write the frames as an animated GIF (Pillow, which matplotlib requires)."""
+        from PIL import Image
+        images = [Image.open(io.BytesIO(p)).convert("P", palette=Image.ADAPTIVE) for p in self.pngs]
+        images[0].save(path, save_all=True, append_images=images[1:], duration=ms_per_frame, loop=0)
+        return path
+
+
+def movie_s1(pathway, net, grid, frame_indices, gmin_energy=None, dpi=60):
+    """Render Movie S1: for each frame index, the loss profile with the current position
+    and the D3 prediction map of those weights."""
+    maps = prediction_maps(net, pathway.frames[frame_indices], grid)
+    pngs = []
+    fig, (ax_p, ax_m) = plt.subplots(1, 2, figsize=(8, 3.4), gridspec_kw={"width_ratios": [1.5, 1]})
+    for f, labels in zip(frame_indices, maps):
+        ax_p.clear()
+        ax_m.clear()
+        plot_profile(ax_p, pathway, gmin_energy, marker_frame=f)
+        ax_p.set_title(f"s = {pathway.s[f]:.2f}, L = {pathway.energies[f]:.5f}", fontsize=9)
+        plot_basin_map(ax_m, grid, labels)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        pngs.append(buf.getvalue())
+    plt.close(fig)
+    return MovieS1(np.asarray(frame_indices), pngs)
+
+
+# -- Fig. S4 ---------------------------------------------------------------------------------
+
+def reduced(values):
+    """L_red = (L - L_min) / (L_max - L_min) (SI Fig. S4); zeros if all are equal."""
+    v = np.asarray(values, float)
+    span = v.max() - v.min()
+    return (v - v.min()) / span if span > 0 else np.zeros_like(v)
+
+
+def fig_s4_curve(train_loss, test_loss, n_bins=100):
+    """Reduced train loss split into ``n_bins`` equal intervals; mean reduced test loss
+    of the minima in each. Returns (bin centres, means, counts) for non-empty bins."""
+    x, y = reduced(train_loss), reduced(test_loss)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, n_bins - 1)
+    counts = np.bincount(which, minlength=n_bins)
+    sums = np.bincount(which, weights=y, minlength=n_bins)
+    keep = counts > 0
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    return centres[keep], sums[keep] / counts[keep], counts[keep]
+
+
+def plot_fig_s4(curves):
+    """Fig. S4 from {(H, N_data): (train losses, test losses)} of the minima."""
+    hidden = sorted({h for h, _ in curves})
+    fig, axes = plt.subplots(1, len(hidden), figsize=(4.2 * len(hidden), 3.6), squeeze=False,
+                             sharey=True)
+    for ax, h in zip(axes[0], hidden):
+        for (hh, n), (train, test) in sorted(curves.items()):
+            if hh != h:
+                continue
+            x, y, c = fig_s4_curve(train, test)
+            ax.plot(x, y, "o-", ms=3, lw=1, label=f"$N_{{data}}$ = {n:,} ({len(train)} minima)")
+        ax.set_title(f"H = {h}")
+        ax.set_xlabel("reduced train loss")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("mean reduced test loss")
+    fig.tight_layout()
+    return fig
