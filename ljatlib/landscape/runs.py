@@ -1,0 +1,373 @@
+"""The paper's loss-landscape databases: one per network and training-set size (SI S3).
+
+A :class:`LandscapeSpec` names one landscape: an MLP with hidden layers ``hidden`` and
+L2 coefficient ``lam``, trained on the first ``n_data`` labelled points of D2's training
+half, explored by ``n_hops`` basin-hopping steps from seed ``seed`` and connected to
+its global minimum (:func:`~ljatlib.landscape.explore`). :func:`build_landscape` writes
+it to ``<cache dir>/landscapes/h3-3_n100_<key>.sqlite`` and stores, for every minimum,
+its training loss, test loss and test AUC on the first ``n_test`` labelled points of
+D2's test half. :func:`build_landscapes` builds several at once with Dask.
+
+Resumable: an interrupted build continues from what its database holds (basin-hopping
+is repeated from the same seed, so it finds the same minima; stored minima and
+transition states are kept). A finished database is marked complete in its meta table,
+together with the spec, so building it again returns at once and a database is never
+mixed with, or overwritten by, another spec's.
+
+Meta keys written here (besides :mod:`ljatlib.storage.database`'s own):
+``landscape_spec`` (JSON of the spec and ``format``), ``landscape_complete`` ("1") and
+``landscape_report`` (JSON: n_minima, n_transition_states, unconnected, n_quenches,
+seconds).
+"""
+
+import hashlib
+import json
+import numbers
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..data import DATASETS, make_dataset
+from ..data.cache import cache_dir as data_cache_dir
+from ..metrics import auc
+from ..network import MLP
+from ..storage import Database, DatabaseError
+from .explore import explore
+from .system import System, network_system
+
+LANDSCAPE_FORMAT = 1  # bump when a change of algorithm or setting changes what a build stores
+D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
+PROPERTIES = ("train_loss", "test_loss", "test_auc")
+
+
+def _integer(value, name, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class LandscapeSpec:
+    """One loss landscape of the paper.
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Nodes per hidden layer, e.g. ``(3,)`` or ``(3, 3)`` (a list is turned into a tuple).
+    n_data : int
+        Training data: the first ``n_data`` labelled points of D2's training half.
+    n_hops : int
+        Basin-hopping steps (``explore``'s ``n_hops``).
+    seed : int
+        Seeds the starting weights and the basin-hopping steps (as in
+        :func:`ljatlib.training.train`, so its global minimum is the trained network's).
+    connect_attempts : int
+        DNEB attempts per minimum when connecting it to the global minimum.
+    n_test : int
+        Test data: the first ``n_test`` labelled points of D2's test half.
+    lam : float
+        L2 coefficient of the loss.
+    """
+
+    hidden: tuple
+    n_data: int
+    n_hops: int
+    seed: int = 0
+    connect_attempts: int = 10
+    n_test: int = 10_000
+    lam: float = 1e-5
+
+    def __post_init__(self):
+        hidden = self.hidden
+        scalar = isinstance(hidden, (numbers.Integral, str)) or not hasattr(hidden, "__len__")
+        if scalar or len(hidden) == 0:
+            raise ValueError(f"hidden must be a non-empty tuple of positive ints, got {hidden!r}")
+        hidden = tuple(_integer(h, "every hidden layer size", 1) for h in hidden)
+        lam = float(self.lam)
+        if not (np.isfinite(lam) and lam >= 0):
+            raise ValueError(f"lam must be finite and >= 0, got {self.lam!r}")
+        checked = {"hidden": hidden, "lam": lam,
+                   "n_data": _integer(self.n_data, "n_data", 1),
+                   "n_hops": _integer(self.n_hops, "n_hops", 0),
+                   "seed": _integer(self.seed, "seed", 0),
+                   "connect_attempts": _integer(self.connect_attempts, "connect_attempts", 0),
+                   "n_test": _integer(self.n_test, "n_test", 2)}
+        for name in ("n_data", "n_test"):
+            if checked[name] > D2_HALF:
+                raise ValueError(f"{name} must be <= {D2_HALF} (half of D2), got {checked[name]}")
+        for name, value in checked.items():  # plain Python types: stable keys, JSON
+            object.__setattr__(self, name, value)
+
+    def as_dict(self):
+        """The fields and the format version (JSON-serialisable)."""
+        return {"format": LANDSCAPE_FORMAT, **asdict(self), "hidden": list(self.hidden)}
+
+    def key(self):
+        """Short hash (12 hex digits) of every field and ``LANDSCAPE_FORMAT``."""
+        text = json.dumps(self.as_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def landscape_path(spec, cache_dir=None):
+    """Database file of ``spec``: ``<cache>/landscapes/h3-3_n100_<key>.sqlite``.
+
+    ``cache_dir`` defaults to the data cache (``$LJATLIB_CACHE`` or ``~/.cache/ljatlib``).
+    """
+    root = Path(cache_dir) if cache_dir is not None else data_cache_dir()
+    hidden = "-".join(map(str, spec.hidden))
+    return root / "landscapes" / f"h{hidden}_n{spec.n_data}_{spec.key()}.sqlite"
+
+
+# -- meta table ------------------------------------------------------------------------
+# Database has no public API for its meta table; these are the only places that touch it.
+def _get_meta(db, key):
+    row = db._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _set_meta(db, **values):
+    with db.transaction():
+        db._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+
+def _check_owner(db, spec, claim=False):
+    """Raise DatabaseError unless ``db`` was made for ``spec``; with ``claim``, a new,
+    empty database is marked as ``spec``'s. Returns whether it is complete."""
+    with db.transaction():
+        stored = _get_meta(db, "landscape_spec")
+        if stored is None:
+            if db.counts() != (0, 0):
+                raise DatabaseError(f"{db.path} holds a landscape not made by build_landscape "
+                                    "(no landscape_spec in its meta table); not touching it")
+            if claim:
+                _set_meta(db, landscape_spec=json.dumps(spec.as_dict(), sort_keys=True))
+            return False
+        if json.loads(stored) != spec.as_dict():
+            raise DatabaseError(f"{db.path} holds the landscape of a different spec: {stored} "
+                                f"(asked for {json.dumps(spec.as_dict(), sort_keys=True)})")
+        return _get_meta(db, "landscape_complete") == "1"
+
+
+def _is_complete(spec, path):
+    """Whether ``path`` holds ``spec``'s finished database (False if missing or
+    unfinished; DatabaseError if it belongs to something else)."""
+    if not path.exists():
+        return False
+    with Database(path, create=False) as db:
+        return _check_owner(db, spec)
+
+
+# -- building --------------------------------------------------------------------------
+def _problem(spec):
+    """Network, landscape system and data (X (n, 2) pair distances, y (n,) classes)."""
+    d2 = make_dataset("D2")
+    (X_train, y_train), (X_test, y_test) = d2.split("train"), d2.split("test")
+    for name, n, y in (("n_data", spec.n_data, y_train), ("n_test", spec.n_test, y_test)):
+        if n > len(y):
+            raise ValueError(f"{name}={n} but D2's half has only {len(y)} labelled points")
+    net = MLP(spec.hidden, lam=spec.lam)
+    X_train, y_train = X_train[:spec.n_data], y_train[:spec.n_data]
+    system = network_system(net, X_train, y_train)
+    return net, system, (X_train, y_train, X_test[:spec.n_test], y_test[:spec.n_test])
+
+
+def _store_properties(db, net, data):
+    """train_loss, test_loss (the loss with its L2 term, as minimised) and test_auc (of
+    p0 for class 0) for every minimum that lacks one of them."""
+    X_train, y_train, X_test, y_test = data
+    with db.transaction():
+        for m in db.minima():
+            if all(k in m.properties for k in PROPERTIES):
+                continue
+            db.set_properties(m.id, train_loss=net.loss(m.coords, X_train, y_train),
+                              test_loss=net.loss(m.coords, X_test, y_test),
+                              test_auc=auc(net.predict_proba(m.coords, X_test)[:, 0], y_test))
+
+
+def build_landscape(spec, path=None, progress=False):
+    """Build (or finish) the database of ``spec``; returns its path.
+
+    Basin-hopping and connection by :func:`~ljatlib.landscape.explore`, then the
+    properties ``train_loss``, ``test_loss`` and ``test_auc`` of every minimum; the
+    database is then marked complete, and a second call returns at once.
+
+    Parameters
+    ----------
+    spec : LandscapeSpec
+    path : str or Path, optional
+        The SQLite file (default :func:`landscape_path`). A file holding another spec's
+        (or a foreign) database raises DatabaseError and is left untouched.
+    progress : bool
+        tqdm bars for basin-hopping and connecting.
+
+    Returns
+    -------
+    Path
+    """
+    if not isinstance(spec, LandscapeSpec):
+        raise TypeError(f"spec must be a LandscapeSpec, got {type(spec).__name__}")
+    path = Path(path) if path is not None else landscape_path(spec)
+    if _is_complete(spec, path):
+        return path
+    start = time.perf_counter()
+    net, system, data = _problem(spec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Database(path, system=system.description, same_structure=system.same_structure) as db:
+        _check_owner(db, spec, claim=True)
+        rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
+        report = explore(system, db, net.random_weights(rng), spec.n_hops, seed=rng,
+                         connect_attempts=spec.connect_attempts, progress=progress)
+        _store_properties(db, net, data)
+        summary = {**report.__dict__, "seconds": round(time.perf_counter() - start, 3)}
+        _set_meta(db, landscape_report=json.dumps(summary), landscape_complete="1")
+    return path
+
+
+# -- many at once ----------------------------------------------------------------------
+@contextmanager
+def _environment(name, value):
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def _build_on_worker(spec, path, cache, one_thread):
+    """Task run by a Dask worker: one build in the client's cache directory."""
+    if one_thread:
+        import numba
+        numba.set_num_threads(1)  # per thread; parallel kernels stall on oversubscribed cores
+    with _environment("LJATLIB_CACHE", cache):
+        return str(build_landscape(spec, path))
+
+
+@contextmanager
+def _dask_client(client, n_tasks, cache):
+    from distributed import Client, LocalCluster
+    if isinstance(client, Client):
+        yield client
+    elif isinstance(client, str):
+        with Client(client) as c:
+            yield c
+    elif client is None:
+        n_workers = max(1, min(n_tasks, os.cpu_count() or 1))
+        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, env={"LJATLIB_CACHE": cache}) as cluster, \
+                Client(cluster) as c:
+            yield c
+    else:
+        raise TypeError(f"client must be None, an address or a distributed.Client, got {client!r}")
+
+
+def build_landscapes(specs, client=None, progress=True):
+    """Build the databases of several specs in parallel with dask.distributed.
+
+    Parameters
+    ----------
+    specs : iterable of LandscapeSpec
+        Independent landscapes; those already complete are skipped (no cluster is
+        started if all are), repeated specs are built once.
+    client : None, str or distributed.Client
+        None: a LocalCluster of min(specs to build, CPUs) single-threaded worker
+        processes, closed afterwards; a str: the address of a scheduler; a Client: used
+        as is. Workers need ``ljatlib`` importable and this machine's cache directory
+        (``$LJATLIB_CACHE``, passed to each task) on a shared file system.
+    progress : bool
+        tqdm bar over finished builds.
+
+    Returns
+    -------
+    list of Path
+        One per spec, in order.
+
+    Raises
+    ------
+    RuntimeError
+        After every build has ended, if one failed (naming its spec); the databases of
+        the others are complete, that of the failed one resumable.
+    """
+    specs = list(specs)
+    for spec in specs:
+        if not isinstance(spec, LandscapeSpec):
+            raise TypeError(f"specs must be LandscapeSpecs, got {type(spec).__name__}")
+    paths = [landscape_path(spec) for spec in specs]
+    todo = {}
+    for spec, path in zip(specs, paths):
+        if path not in todo and not _is_complete(spec, path):
+            todo[path] = spec
+    if not todo:
+        return paths
+    from distributed import as_completed
+    cache = str(data_cache_dir())
+    with _dask_client(client, len(todo), cache) as c:
+        one_thread = sum(c.nthreads().values()) > 1
+        futures = {c.submit(_build_on_worker, spec, str(path), cache, one_thread,
+                            key=f"build_landscape-{spec.key()}-{os.urandom(4).hex()}"): spec
+                   for path, spec in todo.items()}
+        failed = []
+        for future in tqdm(as_completed(futures), total=len(futures), desc="landscapes",
+                           disable=not progress):
+            if future.status != "finished":
+                failed.append((futures[future], future.exception()))
+    if failed:
+        names = "; ".join(f"{spec}: {err!r}" for spec, err in failed)
+        raise RuntimeError(f"{len(failed)} of {len(todo)} landscape builds failed: {names}") \
+            from failed[0][1]
+    return paths
+
+
+# -- reading ---------------------------------------------------------------------------
+@dataclass
+class Landscape:
+    """A finished landscape, for figures.
+
+    ``db`` is open (close it with :meth:`close`); ``system`` the loss landscape on the
+    training data; X_train (n_data, 2), y_train (n_data,), X_test (n_test, 2), y_test
+    (n_test,): starting (r12, r13) and classes 0-3.
+    """
+
+    spec: LandscapeSpec
+    db: Database
+    system: System
+    net: MLP
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def report(self):
+        """What the build reported: n_minima, n_transition_states, unconnected (ids of
+        minima not connected to the global minimum), n_quenches, seconds."""
+        return json.loads(_get_meta(self.db, "landscape_report") or "{}")
+
+    def close(self):
+        self.db.close()
+
+
+def open_landscape(spec, path=None):
+    """Open the finished database of ``spec`` (default path :func:`landscape_path`).
+
+    Raises DatabaseError if it is missing, unfinished, or holds something else.
+    """
+    path = Path(path) if path is not None else landscape_path(spec)
+    if not path.exists():
+        raise DatabaseError(f"no landscape database at {path} for {spec}; "
+                            "build it with build_landscape(spec)")
+    if not _is_complete(spec, path):
+        raise DatabaseError(f"the landscape database {path} for {spec} is incomplete; "
+                            "run build_landscape(spec) to finish it")
+    net, system, data = _problem(spec)
+    db = Database(path, system=system.description, same_structure=system.same_structure,
+                  create=False)
+    return Landscape(spec, db, system, net, *data)

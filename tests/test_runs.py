@@ -1,0 +1,152 @@
+import dataclasses
+import sys
+
+import numpy as np
+import pytest
+
+from ljatlib.landscape import (LandscapeSpec, build_landscape, build_landscapes, landscape_path,
+                               open_landscape)
+from ljatlib.landscape import runs
+from ljatlib.storage import Database, DatabaseError
+
+TINY = LandscapeSpec((2,), n_data=30, n_hops=5, n_test=500)
+# 3 minima and 2 transition states in ~2 s: something to interrupt and to compare
+SMALL = LandscapeSpec((2, 2), n_data=30, n_hops=5, n_test=500)
+
+
+def summary(path):
+    """(counts, minimum energies, TS energies, properties) of a database file."""
+    with Database(path, create=False) as db:
+        return (db.counts(), [m.energy for m in db.minima()],
+                sorted(t.energy for t in db.transition_states()),
+                [m.properties for m in db.minima()])
+
+
+def interrupt(monkeypatch, where):
+    """Make the next build fail after basin-hopping ("connect") or after storing the
+    properties of one minimum ("properties")."""
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt(f"interrupted at {where}")
+    if where == "connect":  # the package's `explore` attribute is the function: use the module
+        explore_module = sys.modules["ljatlib.landscape.explore"]
+        monkeypatch.setattr(explore_module, "connect_to_global_minimum", boom)
+    else:
+        calls = []
+        real = runs.auc
+
+        def auc_once(*args, **kwargs):
+            calls.append(1)
+            return real(*args, **kwargs) if len(calls) == 1 else boom()
+        monkeypatch.setattr(runs, "auc", auc_once)
+
+
+def test_tiny_build_has_properties_and_second_call_changes_nothing(monkeypatch):
+    path = build_landscape(TINY)
+    assert path == landscape_path(TINY) and path.name.startswith("h2_n30_")
+    land = open_landscape(TINY)
+    minima = land.db.minima()
+    assert minima and land.report["n_minima"] == len(minima)
+    assert land.X_train.shape == (30, 2) and land.X_test.shape == (500, 2)
+    for m in minima:
+        p = m.properties
+        assert p["train_loss"] == pytest.approx(m.energy, rel=1e-12)
+        assert p["test_loss"] > 0 and 0 <= p["test_auc"] <= 1
+    land.close()
+    before = path.read_bytes()
+    monkeypatch.setattr(runs, "explore", None)  # a second build must not explore again
+    monkeypatch.setattr(runs, "make_dataset", None)
+    assert build_landscape(TINY) == path
+    assert path.read_bytes() == before
+
+
+def test_key_changes_with_every_field(monkeypatch):
+    other = {"hidden": (3,), "n_data": 31, "n_hops": 6, "seed": 1, "connect_attempts": 9,
+             "n_test": 501, "lam": 2e-5}
+    assert set(other) == {f.name for f in dataclasses.fields(LandscapeSpec)}
+    keys = {TINY.key()} | {dataclasses.replace(TINY, **{k: v}).key() for k, v in other.items()}
+    assert len(keys) == 1 + len(other)
+    same = LandscapeSpec([2], np.int64(30), 5, n_test=500, lam=1e-5)  # normalised to plain types
+    assert same == TINY and same.key() == TINY.key() and same.hidden == (2,)
+    monkeypatch.setattr(runs, "LANDSCAPE_FORMAT", runs.LANDSCAPE_FORMAT + 1)
+    assert TINY.key() not in keys
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"hidden": ()}, {"hidden": (0,)}, {"hidden": 3}, {"hidden": (2.5,)}, {"n_data": 100_001},
+    {"n_data": 0}, {"n_hops": -1}, {"n_test": 1}, {"lam": -1.0}, {"connect_attempts": -1}])
+def test_bad_specs_raise(kwargs):
+    with pytest.raises(ValueError):
+        dataclasses.replace(TINY, **kwargs)
+
+
+def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
+    fresh = summary(build_landscape(SMALL, tmp_path / "fresh.sqlite"))
+    path = landscape_path(SMALL)
+    for where in ("connect", "properties"):  # interrupted twice, then left to finish
+        with monkeypatch.context() as mp:
+            interrupt(mp, where)
+            with pytest.raises(KeyboardInterrupt):
+                build_landscape(SMALL)
+        with pytest.raises(DatabaseError, match="incomplete"):
+            open_landscape(SMALL)
+        assert summary(path)[0][0] >= 1  # the minima found so far were kept
+    build_landscape(SMALL)
+    counts, energies, ts_energies, props = summary(path)
+    assert counts == fresh[0] and counts[0] >= 2 and counts[1] >= 1
+    np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
+    np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)
+    assert all(set(runs.PROPERTIES) <= set(p) for p in props)
+
+
+def test_missing_foreign_or_incomplete_database_is_a_clear_error(tmp_path, monkeypatch):
+    with pytest.raises(DatabaseError, match="no landscape database"):
+        open_landscape(TINY)
+    path = build_landscape(TINY, tmp_path / "tiny.sqlite")
+    before = path.read_bytes()
+    other = dataclasses.replace(TINY, n_hops=6)
+    for call in (open_landscape, build_landscape):
+        with pytest.raises(DatabaseError, match="different spec"):
+            call(other, path)
+    assert path.read_bytes() == before
+
+    foreign = tmp_path / "ljat3.sqlite"  # a landscape database not made by build_landscape
+    with Database(foreign, system={"system": "LJAT3"}) as db:
+        db.add_minimum(-3.0, np.zeros(9))
+    before = foreign.read_bytes()
+    for call in (open_landscape, build_landscape):
+        with pytest.raises(DatabaseError, match="not made by build_landscape"):
+            call(TINY, foreign)
+    assert foreign.read_bytes() == before
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database" * 100)
+    with pytest.raises(DatabaseError):
+        build_landscape(TINY, text)
+
+    with monkeypatch.context() as mp:
+        interrupt(mp, "connect")
+        with pytest.raises(KeyboardInterrupt):
+            build_landscape(TINY)
+    with pytest.raises(DatabaseError, match="incomplete"):
+        open_landscape(TINY)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_build_landscapes_on_a_dask_cluster_matches_serial(tmp_path, monkeypatch):
+    specs = [TINY, SMALL]
+    serial = [summary(build_landscape(s, tmp_path / f"serial-{s.key()}.sqlite")) for s in specs]
+    bad = dataclasses.replace(TINY, n_data=99_999)  # valid spec, but D2's training half is shorter
+    with pytest.raises(RuntimeError, match=r"n_data=99999"):
+        build_landscapes(specs + [bad, TINY], progress=False)  # a real LocalCluster, 2 processes
+    paths = [landscape_path(s) for s in specs]
+    for path, expected in zip(paths, serial):
+        counts, energies, ts_energies, props = summary(path)
+        assert counts == expected[0]
+        np.testing.assert_allclose(energies, expected[1], rtol=1e-10)
+        np.testing.assert_allclose(ts_energies, expected[2], rtol=1e-10)
+        for got, want in zip(props, expected[3]):
+            assert got == pytest.approx(want, rel=1e-10)
+
+    import distributed
+    monkeypatch.setattr(distributed, "LocalCluster", None)  # all complete: no cluster started
+    assert build_landscapes(specs, progress=False) == paths
