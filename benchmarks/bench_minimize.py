@@ -11,61 +11,29 @@ as ljatlib.
     python benchmarks/bench_minimize.py [--quick] [--out benchmarks/results]
 """
 
-import argparse
-import datetime
-import json
-import os
-import platform
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
 import numba
 import numpy as np
 
+import common
+from common import best_time, machine
 from ljatlib.data import DATASETS, label_outcomes, random_starts
 from ljatlib.optimize import minimize_ljat3, minimize_ljat3_scipy
-
-ROOT = Path(__file__).resolve().parents[1]
-PELE_PYTHON = ROOT / ".venv-pele" / "bin" / "python"
-
-
-def best_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def run_pele(starts):
     """pele's LBFGS_CPP on ATLJ in its own venv; returns (per-minimisation us, labels) or None."""
-    if not PELE_PYTHON.exists():
-        return None
     with tempfile.TemporaryDirectory() as tmp:
         np.save(f"{tmp}/starts.npy", starts)
-        done = subprocess.run([str(PELE_PYTHON), str(ROOT / "benchmarks" / "pele_lbfgs_worker.py"),
-                               f"{tmp}/starts.npy", f"{tmp}/out.npz", "--pot", "py"],
-                              capture_output=True, text=True)
-        if done.returncode:
-            print(f"pele worker failed:\n{done.stderr}", file=sys.stderr)
+        summary = common.run_pele_worker("pele_lbfgs_worker.py",
+                                         [f"{tmp}/starts.npy", f"{tmp}/out.npz", "--pot", "py"])
+        if summary is None:
             return None
-        summary = json.loads(done.stdout.strip().splitlines()[-1])
         out = np.load(f"{tmp}/out.npz")
         from ljatlib.data import classify
         labels = np.where(out["success"], classify(out["coords"]), -2)
         return summary["per_min_us"], labels
-
-
-def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    return {"cpu": cpu, "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
-            "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
-            "date": datetime.date.today().isoformat()}
 
 
 def measure(n_d2=DATASETS["D2"]["n"], n_scipy=2000, n_pele=20000, repeats=3):
@@ -123,18 +91,8 @@ def plot(result):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
-    args = parser.parse_args()
-    kwargs = {"n_d2": 20000, "n_scipy": 200, "n_pele": 2000, "repeats": 1} if args.quick else {}
-    result = measure(**kwargs)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "minimize.json").write_text(json.dumps(result, indent=1) + "\n")
-    from ljatlib.plotting import save_figure
-    save_figure(plot(result), out / "minimize")
-    print(json.dumps(result, indent=1))
+    common.main(__doc__, "minimize", measure, plot,
+                {"n_d2": 20000, "n_scipy": 200, "n_pele": 2000, "repeats": 1})
 
 
 if __name__ == "__main__":

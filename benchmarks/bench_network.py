@@ -18,20 +18,11 @@ data are uniform in [0.5, 3]^2 with random classes (the cost does not depend on 
     python benchmarks/bench_network.py [--quick] [--out benchmarks/results]
 """
 
-import argparse
-import datetime
-import json
-import os
-import platform
-import time
-from pathlib import Path
-
-import numba
 import numpy as np
 
+import common
 from ljatlib.network import MLP
 
-ROOT = Path(__file__).resolve().parents[1]
 CASES = [(3,), (10,), (3, 3), (3, 3, 3)]
 
 
@@ -136,30 +127,16 @@ def jax_functions(net, mask):
 # -- measurement ----------------------------------------------------------------------
 def best_ms(fn, repeats):
     """Best wall time of ``repeats`` calls in milliseconds (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * min(times)
+    return 1e3 * common.best_time(fn, repeats, warmup=True)[0]
 
 
 def machine():
-    info = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
-    cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
-               platform.processor())
-    flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
     try:
         import jax
         jax_version = jax.__version__
     except ImportError:
         jax_version = None
-    return {"cpu": cpu, "simd": [f for f in ("avx2", "fma", "avx512f") if f in flags],
-            "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "jax": jax_version,
-            "date": datetime.date.today().isoformat()}
+    return common.machine(jax=jax_version)
 
 
 def max_diff(a, b):
@@ -254,19 +231,8 @@ def plot(result):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
-    args = parser.parse_args()
-    kwargs = {"n_grad": 10_000, "n_hess": 200, "repeats": 3, "hess_repeats": 3,
-              "numpy_repeats": 2} if args.quick else {}
-    result = measure(**kwargs)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "network.json").write_text(json.dumps(result, indent=1) + "\n")
-    from ljatlib.plotting import save_figure
-    save_figure(plot(result), out / "network")
-    print(json.dumps(result, indent=1))
+    common.main(__doc__, "network", measure, plot,
+                {"n_grad": 10_000, "n_hess": 200, "repeats": 3, "hess_repeats": 3, "numpy_repeats": 2})
 
 
 if __name__ == "__main__":

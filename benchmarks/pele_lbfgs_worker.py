@@ -17,27 +17,13 @@ wall time of the minimisation loop only (no imports, no file I/O).
 Convergence: rms = |grad| / sqrt(9) < tol, as pele defines it.
 """
 import argparse
-import contextlib
 import json
-import os
 import sys
 import time
 
 import numpy as np
 
-
-@contextlib.contextmanager
-def stdout_silenced():
-    """Send fd 1 to /dev/null (pele's C++ writes to std::cout)."""
-    sys.stdout.flush()
-    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
+from common import stdout_silenced  # benchmarks/ is on sys.path when run as a script
 
 
 def main():

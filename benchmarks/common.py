@@ -1,0 +1,108 @@
+"""Helpers shared by the benchmark scripts: machine description, best-of timing, the
+pele venv (.venv-pele, see install_pele.sh) and the command line that writes
+``benchmarks/results/<name>.json`` and its figure.
+
+Only the standard library and numpy at import time: the pele workers, which run in
+.venv-pele, import this module too (for :func:`stdout_silenced`).
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "benchmarks"
+PELE_PYTHON = ROOT / ".venv-pele" / "bin" / "python"
+
+
+def best_time(fn, repeats, warmup=False):
+    """(best wall time in seconds of ``repeats`` calls, the last call's result)."""
+    if warmup:
+        fn()
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages (None where the OS has none)."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def machine(**extra):
+    """CPU, SIMD flags, cores, thread count, versions, date and load average."""
+    import numba
+    import numpy as np
+    info = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+               platform.processor())
+    flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    return {"cpu": cpu, "simd": [f for f in ("avx2", "fma", "avx512f") if f in flags],
+            "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "date": datetime.date.today().isoformat(),
+            "load_average": load_average(), **extra}
+
+
+def run_pele_worker(script, args):
+    """Run ``benchmarks/<script> *args`` with .venv-pele's python.
+
+    Returns the JSON object on the last line of its stdout, or None if pele is not
+    installed or the worker failed (its stderr is printed)."""
+    if not PELE_PYTHON.exists():
+        return None
+    done = subprocess.run([str(PELE_PYTHON), str(HERE / script), *map(str, args)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        print(f"pele worker {script} failed:\n{done.stderr}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def stdout_silenced():
+    """Send fd 1 to /dev/null (pele's C++ writes to std::cout)."""
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def main(doc, name, measure, plot, quick_kwargs, add_arguments=None, kwargs_from_args=None):
+    """Command line of a benchmark: ``--out DIR``, ``--quick``; writes DIR/<name>.json
+    and DIR/<name>.png/.svg and prints the JSON."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
+    if add_arguments:
+        add_arguments(parser)
+    args = parser.parse_args()
+    kwargs = dict(quick_kwargs) if args.quick else {}
+    if kwargs_from_args:
+        kwargs.update(kwargs_from_args(args))
+    result = measure(**kwargs)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    from ljatlib.plotting import save_figure
+    save_figure(plot(result), out / name)
+    print(json.dumps(result, indent=1))
+    return result
