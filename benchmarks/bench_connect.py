@@ -239,7 +239,8 @@ def compare(name, kind, system, minima, energies, pairs, settings, rounds, pele,
                          pele_version=summary["pele"], same_function_energy_diff=summary["energy_diff"],
                          same_function_gradient_diff=summary["gradient_diff"])
             a, b = entry["ljatlib"], entry["pele"]
-            entry["speedup_per_converged_ts"] = a["ts_converged_per_second"] / max(b["ts_converged_per_second"], 1e-300)
+            entry["speedup_per_converged_ts"] = (a["ts_converged_per_second"] / b["ts_converged_per_second"]
+                                                 if b["ts_converged_per_second"] else None)  # None: pele found none
             entry["speedup_connections"] = (a["connections_per_minute"] / b["connections_per_minute"]
                                             if b["connections_per_minute"] else None)
     return entry
