@@ -14,31 +14,7 @@ import numpy as np
 
 from .landscape.graph import barriers_to_global_minimum, ts_barriers
 from .plotting import basin_image, plot_basin_map, plot_grid_image
-
-# SI Tables S1 and S2: {(H, N_data): value}.
-_N_DATA = (100, 1000, 2000, 10000, 100000)
-_S1_UP = ((0.114e-1, 0.155e-1, 0.158e-1), (0.985e-4, 0.239e-2, 0.314e-2), (0.704e-4, 0.126e-2, 0.144e-2),
-          (0.109e-3, 0.466e-3, 0.748e-3), (0.603e-4, 0.185e-3, 0.775e-3))
-_S1_DOWN = ((0.531e-2, 0.468e-2, 0.489e-2), (0.196e-4, 0.853e-3, 0.978e-3), (0.415e-4, 0.534e-3, 0.489e-3),
-            (0.455e-4, 0.186e-3, 0.274e-3), (0.432e-4, 0.973e-4, 0.198e-3))
-_S1_UP_SCALED = ((10.70, 6.683, 7.612), (2.131, 5.767, 4.915), (2.743, 6.570, 4.466),
-                 (3.167, 7.952, 5.672), (13.359, 6.588, 2.096))
-_S1_DOWN_SCALED = ((9.70, 5.683, 6.612), (1.131, 4.767, 3.915), (1.743, 5.570, 3.466),
-                   (2.167, 6.952, 4.672), (12.359, 5.588, 1.096))
-_S2 = ((0.105e-3, 0.276e-2, 0.324e-2), (0.298e-5, 0.357e-3, 0.540e-3), (0.589e-4, 0.101e-3, 0.566e-4),
-       (0.415e-5, 0.316e-4, 0.324e-4), (0.663e-5, 0.332e-4, 0.216e-4))
-_S2_SCALED = ((0.0178, 0.0783, 0.0781), (0.0905, 0.0562, 0.0462), (0.9777, 0.0676, 0.0294),
-              (0.0597, 0.4342, 0.0477), (0.3301, 0.3019, 0.0286))
-
-
-def _by_cell(rows):
-    return {(h + 1, n): rows[i][h] for i, n in enumerate(_N_DATA) for h in range(3)}
-
-
-PAPER_TABLE_S1 = {"uphill": _by_cell(_S1_UP), "downhill": _by_cell(_S1_DOWN),
-                  "uphill_scaled": _by_cell(_S1_UP_SCALED), "downhill_scaled": _by_cell(_S1_DOWN_SCALED)}
-PAPER_TABLE_S2 = {"downhill": _by_cell(_S2), "downhill_scaled": _by_cell(_S2_SCALED)}
-
+from .report import PAPER_TABLE_S1, PAPER_TABLE_S2, order_of_magnitude_verdict  # noqa: F401
 
 def landscape_tables(databases):
     """Tables S1 and S2 of databases {(H, N_data): Database}.
@@ -70,13 +46,6 @@ def table_markdown(tables, paper, columns, n_data, hidden_layers):
                 cells.append(f"{_fmt(ours)} ({_fmt(paper[c].get((h, n)))})")
         lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def order_of_magnitude_verdict(ours, paper):
-    """"same order" if ours is within a factor of 10 of the paper's value."""
-    if not (np.isfinite(ours) and ours > 0 and paper > 0):
-        return "not comparable"
-    return "same order" if abs(np.log10(ours / paper)) < 1.0 else "differs"
 
 
 # -- Fig. S3 and Movie S1 ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ljatlib import landscape_figures as lf
+from ljatlib import landscape_figures as lf, report
 from ljatlib.data import classify
 from ljatlib.landscape import connect_to_global_minimum
 from ljatlib.landscape.pathway import frames_evenly_in_s, longest_minimax_pathway, trace_pathway
@@ -76,5 +76,5 @@ def test_table_markdown_shows_ours_beside_the_paper(ljat3_connected):
     # LJAT3: TS -1.98507, minima -2.21910 (linear) and -2.18510 (triangle)
     assert "| 100 | 0.234 (1.14e-02) | 0.2 (5.31e-03) |" in md
     assert "| 1,000 | — (9.85e-05) | — (1.96e-05) |" in md
-    assert lf.order_of_magnitude_verdict(0.02, 0.0155) == "same order"
-    assert lf.order_of_magnitude_verdict(0.2, 0.0155) == "differs"
+    assert report.order_of_magnitude_verdict(0.02, 0.0155) == "same order"
+    assert report.order_of_magnitude_verdict(0.2, 0.0155) == "differs"

@@ -115,7 +115,8 @@ def trace_pathway(system, db, minima, push_off=0.01, max_step=0.02, tol=1e-9):
         if steps[k] > 10 * max_step:
             steps[k] = 0.0
     s = np.concatenate([[0.0], np.cumsum(steps)])
-    return Pathway(list(minima), ts_ids, frames, energies, s, np.array(min_frames), np.array(ts_frames))
+    return Pathway(list(minima), ts_ids, frames, energies, s, np.array(min_frames, dtype=int),
+                   np.array(ts_frames, dtype=int))
 
 
 def frames_evenly_in_s(pathway, n_frames):

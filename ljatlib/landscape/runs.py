@@ -72,6 +72,9 @@ class LandscapeSpec:
         Test data: the first ``n_test`` labelled points of D2's test half.
     lam : float
         L2 coefficient of the loss.
+    step_size, temperature : float
+        Basin-hopping perturbation (uniform in +-step_size per weight) and Metropolis
+        temperature (loss units). NETWORK.md's GMIN values are 1.0 and 2.0.
     """
 
     hidden: tuple
@@ -81,6 +84,8 @@ class LandscapeSpec:
     connect_attempts: int = 10
     n_test: int = 10_000
     lam: float = 1e-5
+    step_size: float = 1.0
+    temperature: float = 2.0
 
     def __post_init__(self):
         hidden = self.hidden
@@ -91,6 +96,11 @@ class LandscapeSpec:
         lam = float(self.lam)
         if not (np.isfinite(lam) and lam >= 0):
             raise ValueError(f"lam must be finite and >= 0, got {self.lam!r}")
+        for name in ("step_size", "temperature"):
+            value = float(getattr(self, name))
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be finite and > 0, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, value)
         checked = {"hidden": hidden, "lam": lam,
                    "n_data": _integer(self.n_data, "n_data", 1),
                    "n_hops": _integer(self.n_hops, "n_hops", 0),
@@ -221,6 +231,7 @@ def build_landscape(spec, path=None, progress=False):
         _check_owner(db, spec, claim=True)
         rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
         report = explore(system, db, net.random_weights(rng), spec.n_hops, seed=rng,
+                         temperature=spec.temperature, step_size=spec.step_size,
                          connect_attempts=spec.connect_attempts, progress=progress)
         _store_properties(db, net, data)
         summary = {**report.__dict__, "seconds": round(time.perf_counter() - start, 3)}
