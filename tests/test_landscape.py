@@ -52,18 +52,19 @@ def test_interrupted_connection_resumes_without_duplicates(tmp_path):
     assert db.counts()[0] == 4
 
 
-def test_network_landscape_is_connected():
+@pytest.mark.parametrize("seed", [1, 2, 9])
+def test_network_landscape_is_connected(seed):
     d1 = make_dataset("D1", n=400)
     X, y = d1.split("train")
     net = MLP((3,))  # lambda = 1e-5; 50 data give several minima
     system = network_system(net, X[:50], y[:50])
     db = Database(":memory:", system=system.description, same_structure=system.same_structure)
-    res = basin_hopping(system.fun_grad, net.random_weights(1), 20, seed=1,
+    res = basin_hopping(system.fun_grad, net.random_weights(seed), 20, seed=seed,
                         same_structure=system.same_structure)
     for f, x in res.minima:
         db.add_minimum(f, x)
     assert db.counts()[0] >= 2
-    left = connect_to_global_minimum(system, db, max_attempts=30, n_images=20)
+    left = connect_to_global_minimum(system, db, max_attempts=10, n_images=20)
     assert left == []
     for ts in db.transition_states():
         vals, _ = system.projected_hessian_eigh(ts.coords)
@@ -104,3 +105,27 @@ def test_superbasins_and_disconnectivity_graph():
         g.add_edge(a, b, energy=e)
     ax = disconnectivity_graph(g, n_levels=8, values=energies)
     assert len(ax.lines) >= len(energies)
+
+
+def test_connect_searches_between_aligned_copies(monkeypatch):
+    """The DNEB of a connection runs between m1 and the copy of m2 closest to it."""
+    import importlib
+    connect_module = importlib.import_module("ljatlib.landscape.connect")  # not the function
+    from ljatlib.landscape.structure import network_align
+    net = MLP((3,))
+    system = network_system(net, np.ones((4, 2)), np.array([0, 1, 2, 3]))
+    rng = np.random.default_rng(3)
+    a, b = net.random_weights(rng, 3.0), net.random_weights(rng, 3.0)
+    seen = []
+
+    def fake_dneb(system_, x_start, x_end, **kwargs):
+        seen.append((x_start, x_end))
+        raise StopIteration
+    monkeypatch.setattr(connect_module, "dneb", fake_dneb)
+    db = Database(":memory:")
+    m1, _ = db.add_minimum(0.0, a)
+    m2, _ = db.add_minimum(1.0, b)
+    with pytest.raises(StopIteration):
+        connect_module.search_pair(system, db, m1, m2)
+    assert np.allclose(seen[0][1], network_align(net, a, b))
+    assert np.linalg.norm(seen[0][1] - a) < np.linalg.norm(b - a)

@@ -2,7 +2,9 @@ import pytest
 import numpy as np
 
 from ljatlib.data import reference_minima
-from ljatlib.landscape.structure import SameNetwork, network_canonical, same_ljat3
+from ljatlib.landscape import ljat3_system, network_system
+from ljatlib.landscape.structure import (SameNetwork, kabsch_align, network_align, network_canonical,
+                                        same_ljat3)
 from ljatlib.network import MLP
 
 
@@ -38,3 +40,59 @@ def test_ljat3_isomers_stay_distinct():
     rot = lin @ np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1.0]]) + 3.0
     assert same_ljat3(lin.ravel(), rot.ravel())
     assert not same_ljat3(lin.ravel(), lin[[1, 0, 2]].ravel())
+
+
+@pytest.mark.parametrize("hidden", [(3,), (10,), (3, 3), (5, 5), (2, 4, 3), (3, 3, 3)])
+def test_symmetric_copy_aligns_back(rng, hidden):
+    net = MLP(hidden)
+    for _ in range(5):
+        w = net.random_weights(rng)
+        copy = symmetric_copy(net, w, rng)
+        assert np.linalg.norm(copy - w) > 0.1
+        assert np.linalg.norm(network_align(net, w, copy) - w) < 1e-12
+        # near-copies (a minimum found twice) too
+        noisy = symmetric_copy(net, w + rng.normal(0, 1e-3, w.shape), rng)
+        assert np.linalg.norm(network_align(net, w, noisy) - w) < 1e-2
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 3), (5, 5), (2, 4, 3)])
+def test_alignment_is_a_symmetric_copy_and_never_farther(rng, hidden):
+    net = MLP(hidden)
+    X, y = rng.uniform(0.8, 2.0, (20, 2)), rng.integers(0, 4, 20)
+    system = network_system(net, X, y)
+    for _ in range(10):
+        a, b = net.random_weights(rng, 3.0), net.random_weights(rng, 3.0)
+        aligned = system.align(a, b)
+        assert np.linalg.norm(aligned - a) <= np.linalg.norm(b - a) + 1e-12
+        assert system.distance(a, b) == pytest.approx(np.linalg.norm(aligned - a))
+        assert np.allclose(network_canonical(net, aligned), network_canonical(net, b))
+        assert net.loss(aligned, X, y) == pytest.approx(net.loss(b, X, y), rel=1e-12)
+
+
+def test_one_hidden_layer_alignment_is_optimal(rng):
+    import itertools
+    net = MLP((4,))
+    a, b = net.random_weights(rng), net.random_weights(rng)
+    best = np.inf
+    for perm in itertools.permutations(range(4)):
+        for signs in itertools.product((1.0, -1.0), repeat=4):
+            (W, c), (V, d) = net.unpack(b)
+            s = np.array(signs)
+            copy = net.pack([(W[list(perm)] * s[:, None], c[list(perm)] * s), (V[:, list(perm)] * s, d)])
+            best = min(best, np.linalg.norm(copy - a))
+    assert np.linalg.norm(network_align(net, a, b) - a) == pytest.approx(best, rel=1e-12)
+
+
+def test_ljat3_alignment_is_rigid_and_keeps_labels(rng):
+    system = ljat3_system()
+    lin = reference_minima()["linear"][2]
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    q *= np.sign(np.linalg.det(q))  # a proper rotation
+    moved = (lin @ q.T + rng.normal(size=3)).ravel()
+    assert np.linalg.norm(moved - lin.ravel()) > 0.5
+    assert np.allclose(kabsch_align(lin.ravel(), moved), lin.ravel(), atol=1e-10)
+    assert system.distance(lin.ravel(), moved) < 1e-10
+    assert system.energy(system.align(lin.ravel(), moved)) == pytest.approx(system.energy(moved))
+    other = lin[[1, 0, 2]].ravel()  # another linear isomer: atoms are labelled, stays apart
+    assert system.distance(lin.ravel(), other) > 0.5
+    assert system.distance(lin.ravel(), other) <= np.linalg.norm(other - lin.ravel()) + 1e-12

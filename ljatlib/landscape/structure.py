@@ -12,6 +12,10 @@ differ by ~1e-2 in the weights).
 LJAT3 with labelled atoms: the same if the three distances (r12, r13, r23) agree
 (rotations and translations do not change them; permutations do, which keeps the
 three linear isomers distinct).
+
+Alignment (OPTIM's minpermdist): ``network_align`` and ``kabsch_align`` return the
+symmetric copy of b closest to a, so that distances and DNEB endpoints do not depend on
+which copy of a minimum happens to be stored.
 """
 
 import numpy as np
@@ -49,3 +53,96 @@ def same_ljat3(a, b, tol=1e-3):
         x = np.asarray(x, dtype=float).reshape(3, 3)
         return np.array([np.linalg.norm(x[i] - x[j]) for i, j in ((0, 1), (0, 2), (1, 2))])
     return np.max(np.abs(distances(a) - distances(b))) < tol
+
+
+# -- alignment: the symmetric copy of b closest to a (OPTIM's minpermdist) ---------------
+
+def _node_vectors(layers, l, outgoing=True):
+    """(width, k) per node of hidden layer ``l``: incoming weights, bias, outgoing weights
+    (everything a sign flip of that node negates and a permutation moves together)."""
+    W, b = layers[l]
+    return np.column_stack([W, b, layers[l + 1][0].T] if outgoing else [W, b])
+
+
+def _apply_layer(layers, l, perm, sign):
+    """New node i of hidden layer ``l`` = ``sign[i]`` x old node ``perm[i]`` (in place)."""
+    W, b = layers[l]
+    layers[l] = ((W[perm] * sign[:, None]), b[perm] * sign)
+    W_next, b_next = layers[l + 1]
+    layers[l + 1] = (W_next[:, perm] * sign[None, :], b_next)
+
+
+def _best_layer(layers_a, layers_b, l, outgoing=True):
+    """Optimal permutation and signs of hidden layer ``l`` of b with all other layers
+    fixed (exact: the squared distance is separable over the layer's nodes)."""
+    from scipy.optimize import linear_sum_assignment
+    dots = _node_vectors(layers_a, l, outgoing) @ _node_vectors(layers_b, l, outgoing).T
+    rows, perm = linear_sum_assignment(-np.abs(dots))
+    sign = np.where(dots[rows, perm] < 0, -1.0, 1.0)
+    return perm, sign
+
+
+def _sweeps(net, layers_a, layers_b, first, max_sweeps):
+    """Coordinate descent over hidden layers ``first``.. until nothing changes."""
+    n_hidden = len(net.hidden)
+    for _ in range(max_sweeps):
+        changed = False
+        for l in range(first, n_hidden):
+            perm, sign = _best_layer(layers_a, layers_b, l)
+            if np.any(perm != np.arange(len(perm))) or np.any(sign < 0):
+                _apply_layer(layers_b, l, perm, sign)
+                changed = True
+        if not changed or n_hidden - first <= 1:
+            break
+    return layers_b
+
+
+def network_align(net, a, b, max_enumerate=48, max_sweeps=20):
+    """The copy of weights ``b`` under hidden-node permutations and tanh sign flips that
+    is closest (Euclidean) to ``a``; the loss of the copy equals that of ``b``.
+
+    One hidden layer: exact (assignment problem on |a_i . b_j| of each node's incoming
+    weights, bias and outgoing weights; Hungarian algorithm). Several layers:
+    coordinate descent over the layers (each step exact) from a pass from the input up
+    matching incoming weights and biases only (exact for an exact copy), from a pass
+    from the output down, and, if the first layer has at most ``max_enumerate``
+    permutations and signs (width <= 3), from each of them (exact for two layers).
+    Never farther than ``b``."""
+    import itertools
+    import math
+    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
+    layers_a = net.unpack(a)
+    start = [(W.copy(), c.copy()) for W, c in net.unpack(b)]
+    n_hidden = len(net.hidden)
+
+    def descend(layers, first):
+        if n_hidden - first > 1:  # several layers: start from a pass up on incoming weights
+            for l in range(first, n_hidden):
+                _apply_layer(layers, l, *_best_layer(layers_a, layers, l, outgoing=False))
+        return net.pack(_sweeps(net, layers_a, layers, first, max_sweeps))
+
+    candidates = [net.pack(start), descend(list(start), 0)]
+    if n_hidden > 1:
+        layers = list(start)  # from the output down
+        for l in reversed(range(n_hidden)):
+            _apply_layer(layers, l, *_best_layer(layers_a, layers, l))
+        candidates.append(net.pack(_sweeps(net, layers_a, layers, 0, max_sweeps)))
+        width = net.hidden[0]
+        if math.factorial(width) * 2**width <= max_enumerate:
+            for perm in itertools.permutations(range(width)):
+                for signs in itertools.product((1.0, -1.0), repeat=width):
+                    layers = list(start)
+                    _apply_layer(layers, 0, np.array(perm), np.array(signs))
+                    candidates.append(descend(layers, 1))
+    return min(candidates, key=lambda c: np.sum((c - a) ** 2))
+
+
+def kabsch_align(a, b):
+    """Geometry ``b`` (3m,) rigidly rotated and translated onto ``a`` (least squares,
+    proper rotations only; atoms keep their labels)."""
+    pa, pb = np.asarray(a, float).reshape(-1, 3), np.asarray(b, float).reshape(-1, 3)
+    ca, cb = pa.mean(axis=0), pb.mean(axis=0)
+    u, _, vt = np.linalg.svd((pb - cb).T @ (pa - ca))
+    d = np.sign(np.linalg.det(u @ vt)) or 1.0
+    rot = u @ np.diag([1.0, 1.0, d]) @ vt  # pb @ rot ~ pa
+    return ((pb - cb) @ rot + ca).ravel()

@@ -11,7 +11,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..potentials import ljat3
-from .structure import SameNetwork, same_ljat3
+from .structure import SameNetwork, kabsch_align, network_align, same_ljat3
 
 
 @dataclass
@@ -20,7 +20,9 @@ class System:
 
     fun_grad(x) -> (f, g); hessian(x) -> (n, n); zero_modes(x) -> (k, n) orthonormal
     rows spanning directions of zero curvature by symmetry (or None);
-    same_structure(a, b) -> bool; description: JSON-serialisable dict.
+    same_structure(a, b) -> bool; description: JSON-serialisable dict;
+    aligner(a, b) -> the copy of b under the energy's symmetries (node permutations and
+    sign flips, rigid rotations/translations) that is closest to a (or None: no symmetry).
     """
 
     fun_grad: callable
@@ -29,9 +31,19 @@ class System:
     zero_modes: callable = None
     same_structure: callable = None
     description: dict = field(default_factory=dict)
+    aligner: callable = None
 
     def energy(self, x):
         return self.fun_grad(x)[0]
+
+    def align(self, a, b):
+        """The symmetric copy of ``b`` (same energy) closest to ``a``."""
+        b = np.asarray(b, dtype=float).ravel()
+        return b.copy() if self.aligner is None else self.aligner(np.asarray(a, dtype=float).ravel(), b)
+
+    def distance(self, a, b):
+        """Euclidean distance from ``a`` to the closest symmetric copy of ``b``."""
+        return float(np.linalg.norm(np.asarray(a, dtype=float).ravel() - self.align(a, b)))
 
     def projected_hessian_eigh(self, x):
         """Eigenvalues/vectors of the Hessian with the zero modes removed (ascending).
@@ -74,7 +86,7 @@ def ljat3_system(z=2.0):
         e, g = ljat3.energy_and_gradient(np.reshape(x, (3, 3)), z)
         return e, g.ravel()
     return System(fun_grad=fun_grad, hessian=lambda x: ljat3.hessian(np.reshape(x, (3, 3)), z),
-                  n=9, zero_modes=rigid_body_modes, same_structure=same_ljat3,
+                  n=9, zero_modes=rigid_body_modes, same_structure=same_ljat3, aligner=kabsch_align,
                   description={"system": "LJAT3", "z": z, "atoms": "labelled"})
 
 
@@ -84,5 +96,6 @@ def network_system(net, X, y, structure_tol=1e-2):
     X, y = np.asarray(X, float), np.asarray(y)
     return System(fun_grad=fun_grad, hessian=lambda w: net.hessian(w, X, y), n=net.n_params,
                   same_structure=SameNetwork(net, structure_tol),
+                  aligner=lambda a, b: network_align(net, a, b),
                   description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,
                                "regularise_biases": net.regularise_biases, "n_data": len(y)})

@@ -82,11 +82,17 @@ def _ef_step(F, b, max_step):
     return np.clip(h, -max_step, max_step)
 
 
-def eigenvector_following(system, x0, tol=1e-9, max_iter=1000, max_step=0.3, negative_tol=1e-8):
+def eigenvector_following(system, x0, tol=1e-9, max_iter=1000, max_step=0.3, negative_tol=1e-8,
+                          direction=None):
     """Refine a transition-state guess ``x0`` with EF steps in all modes (exact Hessian).
 
-    ``max_step`` caps the step along each mode and the total step."""
+    ``max_step`` caps the step along each mode and the total step. ``direction`` (e.g.
+    the DNEB tangent at ``x0``): while the Hessian has no negative eigenvalue, climb
+    along the mode that overlaps it most (tracked from step to step) instead of the
+    softest mode. Network losses have many modes of curvature ~2 lambda (saturated tanh
+    nodes) that have nothing to do with the path; climbing along them wanders off."""
     x = np.asarray(x0, float).ravel().copy()
+    track = None if direction is None else np.asarray(direction, float).ravel() / np.linalg.norm(direction)
     for it in range(max_iter + 1):
         f, g = system.fun_grad(x)
         vals, vecs = system.projected_hessian_eigh(x)
@@ -97,8 +103,14 @@ def eigenvector_following(system, x0, tol=1e-9, max_iter=1000, max_step=0.3, neg
             return TransitionStateResult(x, float(f), rms, float(vals[0]), vecs[:, 0], n_neg, it,
                                          converged)
         F = vecs.T @ g
+        up = 0
+        if track is not None and vals[0] >= -negative_tol:
+            up = int(np.argmax(np.abs(vecs.T @ track)))
+            track = vecs[:, up]
+        elif track is not None:
+            track = vecs[:, 0]
         h = _ef_step(F, vals, max_step)
-        h[0] = -_ef_step(F[0], vals[0], max_step)  # uphill along the lowest mode
+        h[up] = -_ef_step(F[up], vals[up], max_step)  # uphill along the followed mode
         step = vecs @ h
         norm = np.linalg.norm(step)
         x = x + (step * (max_step / norm) if norm > max_step else step)
