@@ -105,6 +105,12 @@ def test_superbasins_and_disconnectivity_graph():
         g.add_edge(a, b, energy=e)
     ax = disconnectivity_graph(g, n_levels=8, values=energies)
     assert len(ax.lines) >= len(energies)
+    g.add_node(7, energy=0.1)  # a minimum not connected to the others
+
+    def line_bottoms(ax):
+        return {round(min(line.get_ydata()), 9) for line in ax.lines}
+    assert 0.1 not in line_bottoms(disconnectivity_graph(g, n_levels=8))
+    assert 0.1 in line_bottoms(disconnectivity_graph(g, n_levels=8, global_component=False))
 
 
 def test_connect_searches_between_aligned_copies(monkeypatch):

@@ -9,6 +9,7 @@ ends at its own energy. Leaves are ordered depth first, lowest branches in the m
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import networkx as nx
 import numpy as np
 
 
@@ -84,7 +85,7 @@ def _layout(roots, energies):
 
 
 def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=None,
-                          cmap="viridis", label=None, linewidth=0.8):
+                          cmap="viridis", label=None, linewidth=0.8, global_component=True):
     """Draw the disconnectivity graph of a database (or a landscape_graph) on ``ax``.
 
     Parameters
@@ -94,9 +95,15 @@ def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=
         down to the global minimum.
     values : dict, optional
         {minimum id: number} colouring each minimum's line (e.g. test AUC), with a colour bar.
+    global_component : bool
+        Draw only the minima connected to the lowest one (as disconnectionDPS does);
+        otherwise every connected component is a tree of its own.
     """
     from .graph import landscape_graph
     g = db_or_graph if hasattr(db_or_graph, "nodes") else landscape_graph(db_or_graph)
+    if global_component and g.number_of_nodes():
+        lowest = min(g.nodes, key=lambda n: g.nodes[n]["energy"])
+        g = g.subgraph(nx.node_connected_component(g, lowest))
     energies = {n: d["energy"] for n, d in g.nodes(data=True)}
     edges = [(a, b, d["energy"]) for a, b, d in g.edges(data=True)]
     if not energies:
