@@ -118,3 +118,26 @@ def test_mathjax_renders(page, site):
     page.goto(site + "book/s1_ljat3_cluster.html")
     page.locator("mjx-container").first.wait_for(timeout=30_000)
     assert page.locator("mjx-merror").count() == 0, "MathJax reports a TeX error"
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_movie_s1_plays_without_a_kernel(page, site):
+    """Movie S1: a Play button linked to a slider and a Stack of frames (jslink)."""
+    from playwright.sync_api import expect
+
+    page.goto(site + "book/s3_landscapes.html")
+    widget = page.locator(".jupyter-widgets.widget-vbox:has(.widget-play)").first
+    widget.wait_for(timeout=30_000)
+    widget.scroll_into_view_if_needed()
+    image = widget.locator("img.widget-image:visible")
+    expect(image).to_have_count(1)
+    src = image.get_attribute("src")
+    handle = widget.locator(".noUi-handle").first
+    assert handle.get_attribute("aria-valuenow") in ("0", "0.0")
+    widget.locator(".widget-play button").first.click()  # the play button
+    expect(image).not_to_have_attribute("src", src, timeout=10_000)
+    page.wait_for_function("h => Number(h.getAttribute('aria-valuenow')) > 0",
+                           arg=handle.element_handle(), timeout=10_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "s3_movie.png")
