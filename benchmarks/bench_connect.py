@@ -15,23 +15,29 @@ from scratch (a fresh in-memory database holding only its two minima):
   kernel: both pay one Python call per evaluation.
 
 Shared settings (``SETTINGS``): DNEB with ``n_images`` movable images, spring constant
-``neb_k``, band RMS force ``neb_tol``, at most ``neb_max_iter`` band iterations;
-transition states converged to RMS gradient ``ts_tol`` (pele: the same rms, |g|/sqrt(n))
-in at most ``ts_max_iter`` steps; push-off ``push_off`` along the TS eigenvector, then
-LBFGS (memory 30, step 0.1) to ``min_tol`` (ljatlib's fixed 1e-9); at most
-``max_attempts`` DNEB/local-connect runs per pair; minima of equal energy
-(``energy_tol``) are the same if ljatlib's structure test says so; distances between
-minima without alignment (ljatlib's). The algorithms otherwise differ as the libraries
-do: ljatlib refines by eigenvector-following with the exact Hessian in all modes,
-pele by hybrid eigenvector-following (iterative lowest eigenvector + tangent-space
-LBFGS, no Hessian); ljatlib retries a pair once, pele re-runs a failed NEB with twice
-the images.
+``neb_k``, band RMS force ``neb_tol`` (1e-2: pele's ``NEBDriver`` default and ljatlib's
+``dneb`` default), at most ``neb_max_iter`` band iterations (1000; pele: ``iter_density``
+set so that its band gets 1000 too); transition states converged to RMS gradient ``ts_tol``
+(pele: the same rms, |g|/sqrt(n)) in at most ``ts_max_iter`` steps; push-off
+``push_off`` along the TS eigenvector, then LBFGS (memory 30, step 0.1) to ``min_tol``
+(ljatlib's fixed 1e-9); at most ``max_attempts`` DNEB/local-connect runs per pair;
+minima of equal energy (``energy_tol``) are the same if ljatlib's structure test says
+so; distances between minima without alignment on pele's side (ljatlib's connect
+aligns). The algorithms otherwise differ as the libraries do: ljatlib refines by
+eigenvector-following with the exact Hessian in all modes, pele by hybrid
+eigenvector-following (iterative lowest eigenvector + tangent-space LBFGS, no
+Hessian); ljatlib's connect retries a pair with different bands (see its docstring),
+pele re-runs a failed NEB once with twice the iterations (its images are already at
+``max_images``). ``--neb-tol`` / ``--neb-max-iter``
+change the band settings, on both sides.
 
 Counted per side: wall time of the connect calls, transition-state searches and how
-many converged, transition states stored, pairs connected, energy+gradient calls and
-the time inside them.
+many converged, transition states stored, pairs connected, energy+gradient
+evaluations (ljatlib's DNEB evaluates all images in one ``fun_grad_many`` call: each
+image counts as one evaluation) and the time inside them.
 
     python benchmarks/bench_connect.py [--quick] [--out benchmarks/results]
+        [--neb-tol 1e-2] [--neb-max-iter 1000]
 """
 
 import json
@@ -45,7 +51,7 @@ import numpy as np
 import common
 from common import machine
 
-SETTINGS = {"n_images": 20, "neb_k": 50.0, "neb_tol": 1e-4, "neb_max_iter": 1000,
+SETTINGS = {"n_images": 20, "neb_k": 50.0, "neb_tol": 1e-2, "neb_max_iter": 1000,
             "ts_tol": 1e-6, "ts_max_iter": 500, "min_tol": 1e-9, "max_attempts": 20,
             "energy_tol": 1e-4, "structure_tol": 1e-2, "z": 2.0}
 PUSH_OFF = {"ljat3": 0.05, "mlp": 0.2}
@@ -96,14 +102,15 @@ def network_problem(n_data=100, bh_steps=30, net_pairs=6, seed=0):
 
 # -- ljatlib's side ---------------------------------------------------------------------
 class _Counted:
-    """A System whose fun_grad / hessian count their calls and time, and a counter of
-    the transition-state searches of ljatlib.landscape.connect."""
+    """A System whose fun_grad / fun_grad_many / hessian count their evaluations and
+    time (a batched call of m geometries counts m evaluations), and a counter of the
+    transition-state searches of ljatlib.landscape.connect."""
 
     def __init__(self, system):
         from dataclasses import replace
         self.n_fg = self.n_h = 0
         self.t_fg = self.t_h = 0.0
-        fg, hess = system.fun_grad, system.hessian
+        fg, hess, many = system.fun_grad, system.hessian, system.fun_grad_many
 
         def fun_grad(x):
             t0 = time.perf_counter()
@@ -118,7 +125,14 @@ class _Counted:
             self.t_h += time.perf_counter() - t0
             self.n_h += 1
             return out
-        self.system = replace(system, fun_grad=fun_grad, hessian=hessian)
+        def fun_grad_many(X):
+            t0 = time.perf_counter()
+            out = many(X)
+            self.t_fg += time.perf_counter() - t0
+            self.n_fg += len(out[0])
+            return out
+        self.system = replace(system, fun_grad=fun_grad, hessian=hessian,
+                              fun_grad_many=None if many is None else fun_grad_many)
         self.searches = self.converged = 0
 
     def reset(self):
@@ -318,14 +332,27 @@ def plot(result):
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     s = result["settings"]
-    fig.suptitle(f"TS RMS gradient < {s['ts_tol']:g}, DNEB {s['n_images']} images "
-                 f"(higher is better; in brackets: pairs connected / tried)", fontsize=8)
+    fig.suptitle(f"TS RMS gradient < {s['ts_tol']:g}, DNEB {s['n_images']} images, band RMS force "
+                 f"{s['neb_tol']:g}, at most {s['neb_max_iter']} band iterations (same on both sides; "
+                 f"higher is better; in brackets: pairs connected / tried)", fontsize=8)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
+def _arguments(parser):
+    parser.add_argument("--neb-tol", type=float, help=f"band RMS force (default {SETTINGS['neb_tol']:g})")
+    parser.add_argument("--neb-max-iter", type=int, help=f"band iterations (default {SETTINGS['neb_max_iter']})")
+
+
+def _kwargs(args):
+    settings = {k: v for k, v in (("neb_tol", args.neb_tol), ("neb_max_iter", args.neb_max_iter))
+                if v is not None}
+    return {"settings": settings} if settings else {}
+
+
 def main():
-    common.main(__doc__, "connect", measure, plot, {"ljat3_rounds": 1, "net_pairs": 1, "bh_steps": 10})
+    common.main(__doc__, "connect", measure, plot, {"ljat3_rounds": 1, "net_pairs": 1, "bh_steps": 10},
+                _arguments, _kwargs)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def main():
         return ret
     local_connect.findTransitionState = counted_find_ts
 
-    def mindist(x1, x2):  # ljatlib's connect: plain Euclidean distance, no alignment
+    def mindist(x1, x2):  # plain Euclidean distance, no alignment (ljatlib's connect aligns first)
         return float(np.linalg.norm(x1 - x2)), x1, x2
 
     def quench(x):  # ljatlib's connected_minima: LBFGS, memory 30, step 0.1, to the TS tolerance

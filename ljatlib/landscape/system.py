@@ -3,15 +3,34 @@
 A :class:`System` bundles energy+gradient and Hessian of a flat coordinate vector,
 the rigid-body (zero) modes to ignore when counting negative Hessian eigenvalues, a
 test for "the same structure", and a JSON description stored in databases.
+
+A System is an internal fast path: the landscape tools call ``fun_grad`` tens of
+thousands of times per double-ended search, so :func:`ljat3_system` calls the serial
+compiled kernels directly (about a microsecond per call) instead of the validated,
+parallel public functions of :mod:`ljatlib.potentials.ljat3` (which launch a numba
+parallel loop for one geometry).
 """
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..potentials import ljat3
 from .structure import SameNetwork, kabsch_align, network_align, same_ljat3
+
+
+_BLAS = None
+
+
+def _one_blas_thread():
+    """Context manager: BLAS on one thread. The controller (which scans the loaded
+    libraries, about 0.1-1 ms) is made once per process; limiting then costs ~10 us."""
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 @dataclass
@@ -22,7 +41,9 @@ class System:
     rows spanning directions of zero curvature by symmetry (or None);
     same_structure(a, b) -> bool; description: JSON-serialisable dict;
     aligner(a, b) -> the copy of b under the energy's symmetries (node permutations and
-    sign flips, rigid rotations/translations) that is closest to a (or None: no symmetry).
+    sign flips, rigid rotations/translations) that is closest to a (or None: no symmetry);
+    fun_grad_many(X (m, n)) -> (E (m,), G (m, n)): optional batched ``fun_grad`` (used by
+    the DNEB for all its images at once; :meth:`fun_grad_batch` falls back to a loop).
     """
 
     fun_grad: callable
@@ -32,9 +53,20 @@ class System:
     same_structure: callable = None
     description: dict = field(default_factory=dict)
     aligner: callable = None
+    fun_grad_many: callable = None
 
     def energy(self, x):
         return self.fun_grad(x)[0]
+
+    def fun_grad_batch(self, X):
+        """Energies (m,) and gradients (m, n) of the rows of ``X`` (m, n)."""
+        X = np.ascontiguousarray(X, dtype=np.float64).reshape(-1, self.n)
+        if self.fun_grad_many is not None:
+            return self.fun_grad_many(X)
+        energies, grads = np.empty(len(X)), np.empty_like(X)
+        for i, x in enumerate(X):
+            energies[i], grads[i] = self.fun_grad(x)
+        return energies, grads
 
     def align(self, a, b):
         """The symmetric copy of ``b`` (same energy) closest to ``a``."""
@@ -51,7 +83,7 @@ class System:
         BLAS runs on one thread: its threads only slow matrices this small, and after a
         call they spin and starve numba's parallel loss kernels (seen: 100x slower)."""
         h = self.hessian(x)
-        with threadpool_limits(1, user_api="blas"):
+        with _one_blas_thread():
             if self.zero_modes is None:
                 return np.linalg.eigh(h)
             z = self.zero_modes(x)
@@ -72,21 +104,62 @@ def rigid_body_modes(x):
     """Orthonormal translations and rotations (k, 3m) of an m-atom geometry x (3m,)."""
     pos = np.asarray(x, dtype=float).reshape(-1, 3)
     pos = pos - pos.mean(axis=0)
-    modes = []
-    for axis in np.eye(3):
-        modes.append(np.tile(axis, len(pos)))
-        modes.append(np.cross(axis, pos).ravel())
-    q, r = np.linalg.qr(np.array(modes).T)
+    m = len(pos)
+    modes = np.zeros((6, m, 3))
+    px, py, pz = pos[:, 0], pos[:, 1], pos[:, 2]
+    modes[0, :, 0] = modes[2, :, 1] = modes[4, :, 2] = 1.0  # translations
+    modes[1, :, 1], modes[1, :, 2] = -pz, py  # e_x cross p
+    modes[3, :, 0], modes[3, :, 2] = pz, -px  # e_y cross p
+    modes[5, :, 0], modes[5, :, 1] = -py, px  # e_z cross p
+    q, r = np.linalg.qr(modes.reshape(6, 3 * m).T)
     return q[:, np.abs(np.diag(r)) > 1e-8].T
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _ljat3_fun_grad_many(X, z):
+    """Energies and gradients of the rows of X (m, 9): a serial loop over the kernel."""
+    energies = np.empty(X.shape[0])
+    grads = np.empty_like(X)
+    for i in range(X.shape[0]):
+        energies[i] = ljat3.energy_gradient_flat(X[i], grads[i], z)
+    return energies, grads
+
+
+def _as_ljat3_flat(x):
+    x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
+    if x.shape[0] != 9:
+        raise ValueError(f"an LJAT3 geometry has 9 coordinates, got {x.shape[0]}")
+    return x
+
+
 def ljat3_system(z=2.0):
-    """The LJAT3 cluster with labelled atoms (flat 9-vectors)."""
+    """The LJAT3 cluster with labelled atoms (flat 9-vectors).
+
+    ``fun_grad``, ``fun_grad_many`` and ``hessian`` call the serial compiled kernels
+    (``ljat3.energy_gradient_flat``, ``ljat3._hessian_one``) directly; only the length
+    of ``x`` is checked. Unlike the public ``ljat3`` functions they do not reject
+    non-finite coordinates: those, and coinciding atoms, give a non-finite energy,
+    which the minimisers and the DNEB treat as a failure."""
+    zf = float(z)
+
     def fun_grad(x):
-        e, g = ljat3.energy_and_gradient(np.reshape(x, (3, 3)), z)
-        return e, g.ravel()
-    return System(fun_grad=fun_grad, hessian=lambda x: ljat3.hessian(np.reshape(x, (3, 3)), z),
-                  n=9, zero_modes=rigid_body_modes, same_structure=same_ljat3, aligner=kabsch_align,
+        x = _as_ljat3_flat(x)
+        g = np.empty(9)
+        e = ljat3.energy_gradient_flat(x, g, zf)
+        return e, g
+
+    def fun_grad_many(X):
+        X = np.ascontiguousarray(X, dtype=np.float64).reshape(-1, 9)
+        return _ljat3_fun_grad_many(X, zf)
+
+    def hessian(x):
+        x = _as_ljat3_flat(x).reshape(3, 3)
+        out = np.empty((9, 9))
+        ljat3._hessian_one(x, zf, out)
+        return out
+
+    return System(fun_grad=fun_grad, hessian=hessian, n=9, zero_modes=rigid_body_modes,
+                  same_structure=same_ljat3, aligner=kabsch_align, fun_grad_many=fun_grad_many,
                   description={"system": "LJAT3", "z": z, "atoms": "labelled"})
 
 

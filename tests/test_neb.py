@@ -1,0 +1,110 @@
+"""The DNEB: vectorised band force against the per-image definition, failed bands, and the
+LJAT3 System's fast path against the validated public functions."""
+
+import numpy as np
+import pytest
+
+from ljatlib.landscape import System, ljat3_system
+from ljatlib.potentials import ljat3
+from ljatlib.transition_states import dneb
+from ljatlib.transition_states.neb import band_gradient
+
+
+def _reference_band_gradient(images, energies, grads, k):
+    """The DNEB force as first written: one image at a time (the definition)."""
+    n_images = len(images) - 2
+    t_all = np.zeros_like(images)
+    for i in range(1, len(images) - 1):
+        fwd, back = images[i + 1] - images[i], images[i] - images[i - 1]
+        e_prev, e, e_next = energies[i - 1], energies[i], energies[i + 1]
+        if e_next > e > e_prev:
+            tau = fwd
+        elif e_next < e < e_prev:
+            tau = back
+        else:
+            d_max = max(abs(e_next - e), abs(e_prev - e))
+            d_min = min(abs(e_next - e), abs(e_prev - e))
+            tau = fwd * d_max + back * d_min if e_next > e_prev else fwd * d_min + back * d_max
+        norm = np.linalg.norm(tau)
+        t_all[i] = tau / norm if norm > 0 else fwd / max(np.linalg.norm(fwd), 1e-300)
+    total = np.empty((n_images, images.shape[1]))
+    for i in range(1, n_images + 1):
+        g, t = grads[i - 1], t_all[i]
+        g_perp = g - (g @ t) * t
+        fwd, back = images[i + 1] - images[i], images[i] - images[i - 1]
+        spring_par = k * (np.linalg.norm(fwd) - np.linalg.norm(back)) * t
+        spring = k * (fwd - back)
+        spring_perp = spring - (spring @ t) * t
+        gp_norm = np.linalg.norm(g_perp)
+        dneb_part = spring_perp - (spring_perp @ g_perp) * g_perp / gp_norm**2 if gp_norm > 0 else spring_perp
+        total[i - 1] = g_perp - spring_par - dneb_part
+    return total
+
+
+def double_well_system():
+    """V = (x^2 - 1)^2 + 2 y^2 + 0.5 x y: two minima near (+-1, 0), a saddle at the origin."""
+    def fun_grad(w):
+        x, y = w
+        return (x * x - 1) ** 2 + 2 * y * y + 0.5 * x * y, np.array([4 * x * (x * x - 1) + 0.5 * y, 4 * y + 0.5 * x])
+
+    def hessian(w):
+        x, _ = w
+        return np.array([[12 * x * x - 4, 0.5], [0.5, 4.0]])
+    return System(fun_grad=fun_grad, hessian=hessian, n=2)
+
+
+def _random_band(system, rng, m, scale):
+    a, b = rng.normal(0, scale, system.n), rng.normal(0, scale, system.n)
+    s = np.linspace(0, 1, m + 2)[:, None]
+    images = (1 - s) * a + s * b + rng.normal(0, 0.1 * scale, (m + 2, system.n))
+    energies, grads = system.fun_grad_batch(images)
+    return images, energies, grads[1:-1]
+
+
+@pytest.mark.parametrize("make_system, scale", [(ljat3_system, 1.0), (double_well_system, 1.0)])
+def test_vectorised_band_force_equals_per_image_definition(make_system, scale):
+    system = make_system()
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        images, energies, grads = _random_band(system, rng, m=int(rng.integers(1, 25)), scale=scale)
+        if trial % 5 == 0:  # ties and extrema: equal energies, a repeated image (zero tangent)
+            energies[1:-1:2] = energies[0]
+            images[2] = images[1]
+        k = float(rng.uniform(1, 100))
+        ours = band_gradient(images, energies, grads, k)
+        ref = _reference_band_gradient(images, energies, grads, k)
+        assert np.allclose(ours, ref, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(ref).max()))
+
+
+def test_dneb_finds_the_double_well_saddle():
+    system = double_well_system()
+    band = dneb(system, np.array([-1.03, 0.13]), np.array([1.03, -0.13]), n_images=11, tol=1e-4)
+    assert not band.failed and band.rms < 1e-4
+    (i,) = band.local_maxima()
+    assert np.linalg.norm(band.images[i]) < 0.1  # the saddle is at the origin
+
+
+def test_band_through_a_collision_is_a_failed_band():
+    """Atoms 0 and 1 swap places along the straight line: the middle image has them on top
+    of each other, so the band is a failed search with no maxima to refine."""
+    system = ljat3_system()
+    a = np.array([-1.0, 0, 0, 1.0, 0, 0, 0, 2.0, 0])
+    b = np.array([1.0, 0, 0, -1.0, 0, 0, 0, 2.0, 0])
+    band = dneb(system, a, b, n_images=9)
+    assert band.failed and band.rms == np.inf and band.local_maxima() == []
+
+
+def test_ljat3_system_fast_path_matches_public_functions():
+    system = ljat3_system()
+    rng = np.random.default_rng(3)
+    X = rng.normal(0, 1, (40, 9))
+    E, G = system.fun_grad_batch(X)
+    for x, e_many, g_many in zip(X, E, G):
+        e, g = system.fun_grad(x)
+        e_pub, g_pub = ljat3.energy_and_gradient(x.reshape(3, 3))
+        assert e == pytest.approx(e_pub, rel=1e-13, abs=1e-13) and e_many == e
+        assert np.allclose(g, g_pub.ravel(), rtol=1e-13, atol=1e-13) and np.array_equal(g, g_many)
+        assert np.allclose(system.hessian(x), ljat3.hessian(x.reshape(3, 3)), rtol=1e-13, atol=1e-12)
+    assert system.fun_grad(list(X[0]))[0] == E[0]  # any array-like of 9 numbers
+    with pytest.raises(ValueError):
+        system.fun_grad(np.zeros(6))
