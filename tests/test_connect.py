@@ -1,0 +1,76 @@
+"""Connection details: EF trust radius, push-off with loose identification and Newton
+tightening, the Dijkstra gap choice (pele/OPTIM: the shortest gap on the path)."""
+import importlib
+
+import numpy as np
+import pytest
+
+from ljatlib.data import make_dataset
+from ljatlib.landscape import network_system
+from ljatlib.network import MLP
+from ljatlib.optimize import LBFGSParams, lbfgs
+from ljatlib.storage import Database
+from ljatlib.transition_states import connected_minima, eigenvector_following
+from ljatlib.transition_states.eigenvector_following import tighten_minimum
+
+connect_module = importlib.import_module("ljatlib.landscape.connect")  # not the function
+
+
+@pytest.fixture(scope="module")
+def small_network():
+    X, y = make_dataset("D1", n=400).split("train")
+    net = MLP((3,))
+    return net, network_system(net, X[:50], y[:50])
+
+
+def test_tighten_minimum_reaches_the_tight_minimum(small_network):
+    net, system = small_network
+    loose = lbfgs(system.fun_grad, net.random_weights(0), LBFGSParams(tol=1e-6, memory=30, max_step=0.5,
+                                                                      max_iter=100_000))
+    tight = lbfgs(system.fun_grad, loose.x, LBFGSParams(tol=1e-9, memory=30, max_step=0.1, max_iter=100_000))
+    fast = tighten_minimum(system, loose.x, tol=1e-9)
+    assert fast.converged and fast.rms < 1e-9
+    assert fast.n_iter < tight.n_iter
+    assert fast.energy == pytest.approx(tight.energy, abs=1e-10)
+    assert system.same_structure(fast.x, tight.x)
+
+
+def test_ef_trust_radius_abandons_a_drifting_search(small_network):
+    net, system = small_network
+    x0 = net.random_weights(1)
+    free = eigenvector_following(system, x0, max_iter=50)
+    bounded = eigenvector_following(system, x0, max_iter=50, max_distance=0.5)
+    assert np.linalg.norm(free.x - x0) > 0.5  # the unbounded search goes farther
+    assert not bounded.converged
+    assert np.linalg.norm(bounded.x - x0) <= 0.5 + 0.3 + 1e-12  # at most one step past the radius
+    assert bounded.n_iter < free.n_iter
+
+
+def test_connected_minima_are_tight_by_default(small_network):
+    net, system = small_network
+    ts = eigenvector_following(system, lbfgs(system.fun_grad, net.random_weights(2)).x, max_iter=0)
+    ts.eigenvector = np.zeros_like(ts.x)  # no push: both sides minimise from the same point
+    plus, minus = connected_minima(system, ts)
+    assert plus.status == 0 and plus.rms < 1e-9
+    loose, _ = connected_minima(system, ts, tighten=False)
+    assert loose.status == 0 and 1e-9 <= loose.rms < 1e-6
+
+
+def test_connect_attacks_the_shortest_gap_of_the_dijkstra_path(monkeypatch):
+    """Minima on a line at 0, 1, 3, 10: the squared-distance path from 0 to 10 runs
+    through all of them and the shortest gap (0-1) is searched first."""
+    from ljatlib.landscape.system import System
+    system = System(fun_grad=lambda x: (0.0, np.zeros_like(x)), hessian=lambda x: np.eye(len(x)), n=1)
+    db = Database(":memory:", energy_tol=1e-12)
+    ids = [db.add_minimum(float(k), np.array([p]))[0].id for k, p in enumerate((0.0, 10.0, 3.0, 1.0))]
+    seen = []
+    monkeypatch.setattr(connect_module, "search_pair",
+                        lambda system, db, m1, m2, **kw: seen.append(sorted((m1.coords[0], m2.coords[0]))))
+    connect_module.connect(system, db, ids[0], ids[1], max_attempts=1)
+    assert seen == [[0.0, 1.0]]
+    seen.clear()
+    connect_module.connect(system, db, ids[0], ids[1], max_attempts=1, gap_choice="first", tries={})
+    assert seen == [[0.0, 1.0]]
+    seen.clear()
+    connect_module.connect(system, db, ids[1], ids[0], max_attempts=1, gap_choice="first", tries={})
+    assert seen == [[3.0, 10.0]]
