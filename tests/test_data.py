@@ -81,6 +81,12 @@ def test_dataset_split_and_counts():
     assert np.all(y >= 0) and np.all(y <= 3)
     assert sum(ds.counts().values()) == 600
     assert np.allclose(X, ds.inputs[:300][ds.labels[:300] >= 0])
+    for part, offset in (("train", 0), ("test", 300)):
+        X, y = ds.split(part, first=120)  # the labelled ones among the first 120 starts
+        keep = ds.labels[offset:offset + 120] >= 0
+        assert np.array_equal(X, ds.inputs[offset:offset + 120][keep])
+        assert np.array_equal(y, ds.labels[offset:offset + 120][keep])
+    assert len(ds.split("train", first=10_000)[1]) == len(ds.split("train")[1])
     with pytest.raises(ValueError):
         ds.split("validation")
 

@@ -136,8 +136,8 @@ def test_missing_foreign_or_incomplete_database_is_a_clear_error(tmp_path, monke
 def test_build_landscapes_on_a_dask_cluster_matches_serial(tmp_path, monkeypatch):
     specs = [TINY, SMALL]
     serial = [summary(build_landscape(s, tmp_path / f"serial-{s.key()}.sqlite")) for s in specs]
-    bad = dataclasses.replace(TINY, n_data=99_999)  # valid spec, but D2's training half is shorter
-    with pytest.raises(RuntimeError, match=r"n_data=99999"):
+    bad = dataclasses.replace(TINY, n_test=2)  # valid spec; both test points are triangles: no AUC
+    with pytest.raises(RuntimeError, match=r"n_test=2"):
         build_landscapes(specs + [bad, TINY], progress=False)  # a real LocalCluster, 2 processes
     paths = [landscape_path(s) for s in specs]
     for path, expected in zip(paths, serial):

@@ -60,9 +60,13 @@ class Dataset:
         """{outcome name: count} in ``part`` ("train", "test" or "all")."""
         return outcome_counts(self.labels[self._part_mask(part)])
 
-    def split(self, part):
-        """(X (m, 2), y (m,)): starting (r12, r13) and classes of the labelled starts in ``part``."""
-        keep = self._part_mask(part) & (self.labels >= 0)
+    def split(self, part, first=None):
+        """(X (m, 2), y (m,)): starting (r12, r13) and classes of the labelled starts in
+        ``part``; with ``first``, of the labelled starts among its first ``first`` starts."""
+        keep = self._part_mask(part)
+        if first is not None:
+            keep &= np.cumsum(keep) <= first
+        keep &= self.labels >= 0
         return self.inputs[keep], self.labels[keep]
 
     def sequence_inputs(self, k, part="train"):

@@ -1,12 +1,12 @@
 """The paper's loss-landscape databases: one per network and training-set size (SI S3).
 
 A :class:`LandscapeSpec` names one landscape: an MLP with hidden layers ``hidden`` and
-L2 coefficient ``lam``, trained on the first ``n_data`` labelled points of D2's training
-half, explored by ``n_hops`` basin-hopping steps from seed ``seed`` and connected to
+L2 coefficient ``lam``, trained on the labelled starts among the first ``n_data``
+starts of D2's training half, explored by ``n_hops`` basin-hopping steps from seed ``seed`` and connected to
 its global minimum (:func:`~ljatlib.landscape.explore`). :func:`build_landscape` writes
 it to ``<cache dir>/landscapes/h3-3_n100_<key>.sqlite`` and stores, for every minimum,
-its training loss, test loss and test AUC on the first ``n_test`` labelled points of
-D2's test half. :func:`build_landscapes` builds several at once with Dask.
+its training loss, test loss and test AUC on the labelled starts among the first
+``n_test`` of D2's test half. :func:`build_landscapes` builds several at once with Dask.
 
 Resumable: an interrupted build continues from what its database holds (basin-hopping
 is repeated from the same seed, so it finds the same minima; stored minima and
@@ -60,7 +60,9 @@ class LandscapeSpec:
     hidden : tuple of int
         Nodes per hidden layer, e.g. ``(3,)`` or ``(3, 3)`` (a list is turned into a tuple).
     n_data : int
-        Training data: the first ``n_data`` labelled points of D2's training half.
+        Training data: the labelled starts among the first ``n_data`` starts of D2's
+        training half (all of it for 100,000: 99,996 labelled points; a start whose
+        minimisation ends in no class is left out).
     n_hops : int
         Basin-hopping steps (``explore``'s ``n_hops``).
     seed : int
@@ -69,7 +71,7 @@ class LandscapeSpec:
     connect_attempts : int
         DNEB attempts per minimum when connecting it to the global minimum.
     n_test : int
-        Test data: the first ``n_test`` labelled points of D2's test half.
+        Test data: likewise from D2's test half.
     lam : float
         L2 coefficient of the loss.
     step_size, temperature : float
@@ -176,14 +178,11 @@ def _is_complete(spec, path):
 def _problem(spec):
     """Network, landscape system and data (X (n, 2) pair distances, y (n,) classes)."""
     d2 = make_dataset("D2")
-    (X_train, y_train), (X_test, y_test) = d2.split("train"), d2.split("test")
-    for name, n, y in (("n_data", spec.n_data, y_train), ("n_test", spec.n_test, y_test)):
-        if n > len(y):
-            raise ValueError(f"{name}={n} but D2's half has only {len(y)} labelled points")
+    X_train, y_train = d2.split("train", first=spec.n_data)
+    X_test, y_test = d2.split("test", first=spec.n_test)
     net = MLP(spec.hidden, lam=spec.lam)
-    X_train, y_train = X_train[:spec.n_data], y_train[:spec.n_data]
     system = network_system(net, X_train, y_train)
-    return net, system, (X_train, y_train, X_test[:spec.n_test], y_test[:spec.n_test])
+    return net, system, (X_train, y_train, X_test, y_test)
 
 
 def _store_properties(db, net, data):
