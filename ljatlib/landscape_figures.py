@@ -14,7 +14,6 @@ import numpy as np
 
 from .landscape.graph import barriers_to_global_minimum, ts_barriers
 from .plotting import basin_image, plot_basin_map, plot_grid_image
-from .report import PAPER_TABLE_S1, PAPER_TABLE_S2, order_of_magnitude_verdict  # noqa: F401
 
 def landscape_tables(databases):
     """Tables S1 and S2 of databases {(H, N_data): Database}.
@@ -53,7 +52,7 @@ def table_markdown(tables, paper, columns, n_data, hidden_layers):
 def prediction_maps(net, weights, grid):
     """Most probable class of every D3 grid point for each weight vector:
     int array (len(weights), n_points)."""
-    return np.array([np.argmax(net.predict_proba(w, grid.inputs), axis=1) for w in weights])
+    return np.array([net.predict(w, grid.inputs) for w in weights])
 
 
 def plot_profile(ax, pathway, gmin_energy=None, marker_frame=None):

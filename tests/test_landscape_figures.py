@@ -28,6 +28,7 @@ def test_pathway_through_the_triangle(ljat3_connected):
                                atol=1e-9)
     ts_energy = {t.id: t.energy for t in db.transition_states()}
     np.testing.assert_allclose(pw.energies[pw.ts_frames], [ts_energy[t] for t in pw.transition_states])
+    np.testing.assert_allclose(pw.energies, [system.energy(x) for x in pw.frames], rtol=0, atol=1e-12)
     assert np.all(np.diff(pw.s) >= 0) and np.all(np.diff(pw.s) <= 0.05 + 1e-12)
     # the energy rises monotonically from each minimum to the next transition state
     for m, t in zip(pw.minimum_frames, pw.ts_frames):
@@ -62,17 +63,17 @@ def test_fig_s4_bins_against_a_direct_loop():
 
 def test_paper_tables_are_transcribed_consistently():
     # barrier / dL from the lower minimum minus from the higher one is dL / dL = 1 in every cell
-    for cell, up in lf.PAPER_TABLE_S1["uphill_scaled"].items():
-        assert up - lf.PAPER_TABLE_S1["downhill_scaled"][cell] == pytest.approx(1.0, abs=1e-9)
-    assert len(lf.PAPER_TABLE_S2["downhill"]) == 15
-    assert lf.PAPER_TABLE_S1["uphill"][(2, 100)] == 0.0155
-    assert lf.PAPER_TABLE_S2["downhill_scaled"][(1, 2000)] == 0.9777
+    for cell, up in report.PAPER_TABLE_S1["uphill_scaled"].items():
+        assert up - report.PAPER_TABLE_S1["downhill_scaled"][cell] == pytest.approx(1.0, abs=1e-9)
+    assert len(report.PAPER_TABLE_S2["downhill"]) == 15
+    assert report.PAPER_TABLE_S1["uphill"][(2, 100)] == 0.0155
+    assert report.PAPER_TABLE_S2["downhill_scaled"][(1, 2000)] == 0.9777
 
 
 def test_table_markdown_shows_ours_beside_the_paper(ljat3_connected):
     _, db = ljat3_connected
     tables = lf.landscape_tables({(1, 100): db})
-    md = lf.table_markdown(tables["S1"], lf.PAPER_TABLE_S1, ["uphill", "downhill"], [100, 1000], [1])
+    md = lf.table_markdown(tables["S1"], report.PAPER_TABLE_S1, ["uphill", "downhill"], [100, 1000], [1])
     # LJAT3: TS -1.98507, minima -2.21910 (linear) and -2.18510 (triangle)
     assert "| 100 | 0.234 (1.14e-02) | 0.2 (5.31e-03) |" in md
     assert "| 1,000 | — (9.85e-05) | — (1.96e-05) |" in md

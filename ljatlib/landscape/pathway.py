@@ -67,8 +67,9 @@ def longest_minimax_pathway(db, n_minima=None, through=None):
 
 
 def _descent(system, x, params):
-    frames = [x.copy()]
-    res = lbfgs(system.fun_grad, x, params, callback=lambda y, f: frames.append(y.copy()))
+    """LBFGS from ``x``: (result, [(coordinates, energy) of x and of every step])."""
+    frames = [(x.copy(), system.energy(x))]
+    res = lbfgs(system.fun_grad, x, params, callback=lambda y, f: frames.append((y.copy(), f)))
     return res, frames
 
 
@@ -100,15 +101,15 @@ def trace_pathway(system, db, minima, push_off=0.01, max_step=0.02, tol=1e-9):
         else:  # continue from the previous descent's end (same minimum, own copy)
             frames.extend(to_a[-2::-1])
         ts_frames.append(len(frames))
-        frames.append(ts.coords.copy())
+        frames.append((ts.coords.copy(), ts.energy))
         frames.extend(to_b)
         min_frames.append(len(frames) - 1)
         ts_ids.append(ts.id)
     if not frames:
         m = db.get_minimum(minima[0])
-        frames, min_frames = [m.coords], [0]
-    frames = np.array(frames)
-    energies = np.array([system.energy(x) for x in frames])
+        frames, min_frames = [(m.coords, m.energy)], [0]
+    energies = np.array([e for _, e in frames])
+    frames = np.array([x for x, _ in frames])
     steps = np.linalg.norm(np.diff(frames, axis=0), axis=1)
     # a copy change at a minimum shows as one jump: measure it as zero
     for k in min_frames[1:-1]:
