@@ -135,3 +135,29 @@ def test_connect_searches_between_aligned_copies(monkeypatch):
         connect_module.search_pair(system, db, m1, m2)
     assert np.allclose(seen[0][1], network_align(net, a, b))
     assert np.linalg.norm(seen[0][1] - a) < np.linalg.norm(b - a)
+
+
+def test_connect_to_global_minimum_follows_a_lower_minimum_found_on_the_way(monkeypatch):
+    """A search that finds a minimum below the global minimum makes it the target: it is
+    connected to the old global minimum, and "unconnected" is judged against it."""
+    import sys
+    connect_module = sys.modules["ljatlib.landscape.connect"]  # the package's `connect` is the function
+    db = Database(":memory:")
+    old = db.add_minimum(-1.0, [0.0, 0.0])[0]
+    other = db.add_minimum(-0.5, [1.0, 0.0])[0]
+    calls = []
+
+    def fake_connect(system, db, id_a, id_b, max_attempts, **kwargs):
+        calls.append((id_a, id_b))
+        if len(calls) == 1:  # the first search finds a lower minimum, joined to nothing
+            low = db.add_minimum(-2.0, [5.0, 5.0])[0]
+            db.add_transition_state(0.0, [0.5, 0.0], id_a, id_b)
+            return True
+        db.add_transition_state(0.5, [2.0, 2.0], id_a, id_b)
+        return True
+
+    monkeypatch.setattr(connect_module, "connect", fake_connect)
+    assert connect_module.connect_to_global_minimum(None, db) == []
+    low = db.global_minimum().id
+    assert calls == [(other.id, old.id), (low, old.id)]
+    assert connect_module.are_connected(db, other.id, low)

@@ -179,13 +179,24 @@ def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=4, dista
 
 
 def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **search_kwargs):
-    """Try to connect every stored minimum to the global minimum; returns the ids that
-    remain unconnected."""
-    unconnected = []
+    """Try to connect every stored minimum to the global minimum; returns the ids of
+    those (stored when the call began) that end up unconnected to it.
+
+    Searches often find minima lower than the global minimum they set out to reach
+    (measured: on an MLP (3, 3) loss on 100 data, five basin-hopping steps gave a global
+    minimum of loss 0.218 and connecting their minima found one of 0.169). The target
+    follows: whenever a lower minimum appears, it is connected to the previous global
+    minimum first (then everything joined to the old one is joined to the new), and the
+    remaining minima are connected to it."""
     gmin = db.global_minimum().id
     search_kwargs.setdefault("distances", {})
     search_kwargs.setdefault("tries", {})
-    for m in tqdm(db.minima(), desc="connecting", disable=not progress):
-        if m.id != gmin and not connect(system, db, m.id, gmin, max_attempts, **search_kwargs):
-            unconnected.append(m.id)
-    return unconnected
+    ids = [m.id for m in db.minima()]
+    for i in tqdm(ids, desc="connecting", disable=not progress):
+        if i != gmin:
+            connect(system, db, i, gmin, max_attempts, **search_kwargs)
+        lowest = db.global_minimum().id
+        while lowest != gmin:  # a search found a lower minimum: it becomes the target
+            connect(system, db, lowest, gmin, max_attempts, **search_kwargs)
+            gmin, lowest = lowest, db.global_minimum().id
+    return [i for i in ids if i != gmin and not are_connected(db, i, gmin)]
