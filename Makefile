@@ -1,4 +1,5 @@
 # make book [PROFILE=quick|paper|smoke]   make test   make bench   make clean
+# make landscapes PROFILE=paper [SCHEDULER=tcp://host:8786]: the S3 databases alone
 PYTHON ?= $(if $(shell command -v python3.11),python3.11,python3)
 PROFILE ?= quick
 VENV = .venv
@@ -7,7 +8,7 @@ PY = $(VENV)/bin/python
 # Computed data is cached here and reused across profiles, runs and tests.
 export LJATLIB_CACHE ?= $(CURDIR)/.cache/ljatlib
 
-.PHONY: venv browser book test bench clean
+.PHONY: venv browser book landscapes test bench clean
 
 venv: $(VENV)/.stamp
 
@@ -19,6 +20,10 @@ $(VENV)/.stamp: pyproject.toml
 
 book: venv
 	$(PY) tools/run_book.py --profile $(PROFILE)
+
+# The long part of PROFILE=paper, resumable; `make book` then reuses the databases.
+landscapes: venv
+	$(PY) tools/build_landscapes.py --profile $(PROFILE) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 # Debian's chromium for tests/test_browser.py: Playwright drives it (no `playwright install`).
 # Without root or apt-get, a warning; the test then skips (fails under CI).

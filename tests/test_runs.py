@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ljatlib.landscape import (LandscapeSpec, build_landscape, build_landscapes, landscape_path,
-                               open_landscape)
+                               landscape_status, open_landscape)
 from ljatlib.landscape import runs
 from ljatlib.storage import Database, DatabaseError
 
@@ -83,6 +83,7 @@ def test_bad_specs_raise(kwargs):
 def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     fresh = summary(build_landscape(SMALL, tmp_path / "fresh.sqlite"))
     path = landscape_path(SMALL)
+    assert landscape_status(SMALL)["state"] == "missing"
     for where in ("connect", "properties"):  # interrupted twice, then left to finish
         with monkeypatch.context() as mp:
             interrupt(mp, where)
@@ -91,8 +92,12 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
         with pytest.raises(DatabaseError, match="incomplete"):
             open_landscape(SMALL)
         assert summary(path)[0][0] >= 1  # the minima found so far were kept
+        status = landscape_status(SMALL)
+        assert status["state"] == "partial" and status["n_minima"] == summary(path)[0][0]
     build_landscape(SMALL)
     counts, energies, ts_energies, props = summary(path)
+    status = landscape_status(SMALL)
+    assert status["state"] == "complete" and status["report"]["n_minima"] == counts[0]
     assert counts == fresh[0] and counts[0] >= 2 and counts[1] >= 1
     np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
     np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)

@@ -15,7 +15,8 @@ __all__ += ["connect", "connect_to_global_minimum", "search_pair", "landscape_gr
             "System", "ljat3_system", "network_system", "disconnectivity_graph",
             "superbasin_tree", "explore", "ExploreReport"]
 from .runs import (Landscape, LandscapeSpec, build_landscape, build_landscapes,  # noqa: E402
-                   landscape_path, open_landscape)
+                   chapter_specs, landscape_path, landscape_status,
+                   open_landscape)
 
 __all__ += ["LandscapeSpec", "Landscape", "landscape_path", "build_landscape",
-            "build_landscapes", "open_landscape"]
+            "build_landscapes", "open_landscape", "chapter_specs", "landscape_status"]

@@ -238,6 +238,23 @@ def build_landscape(spec, path=None, progress=False):
     return path
 
 
+def chapter_specs(landscape_hidden, landscape_n_data, landscape_hops, fig_s3_hidden, fig_s3_n_data,
+                  fig_s3_hops, connect_attempts, n_test, bh_step_size):
+    """The specs of the S3 landscapes chapter, from its parameters (book/profiles/*.yml).
+
+    Returns ({(H, n_data): spec} for every entry of ``landscape_hidden`` (a list of
+    hidden-layer widths, one ``landscape_hops`` entry each) and of
+    ``landscape_n_data``, and the spec of Fig. S3's network)."""
+    landscape_hidden, landscape_hops = list(landscape_hidden), list(landscape_hops)
+    if len(landscape_hops) != len(landscape_hidden):
+        raise ValueError(f"landscape_hops needs one entry per entry of landscape_hidden "
+                         f"({len(landscape_hops)} != {len(landscape_hidden)})")
+    options = dict(connect_attempts=connect_attempts, n_test=n_test, step_size=bh_step_size)
+    specs = {(len(h), n): LandscapeSpec(tuple(h), n, hops, **options)
+             for h, hops in zip(landscape_hidden, landscape_hops) for n in landscape_n_data}
+    return specs, LandscapeSpec(tuple(fig_s3_hidden), fig_s3_n_data, fig_s3_hops, **options)
+
+
 # -- many at once ----------------------------------------------------------------------
 @contextmanager
 def _environment(name, value):
@@ -334,6 +351,21 @@ def build_landscapes(specs, client=None, progress=True):
         raise RuntimeError(f"{len(failed)} of {len(todo)} landscape builds failed: {names}") \
             from failed[0][1]
     return paths
+
+
+def landscape_status(spec, path=None):
+    """How far ``spec``'s database is: a dict with ``state`` ("missing", "partial" or
+    "complete"), ``n_minima``, ``n_transition_states`` and the build's ``report``
+    (empty unless complete). DatabaseError if the file holds something else."""
+    path = Path(path) if path is not None else landscape_path(spec)
+    if not path.exists():
+        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "report": {}}
+    with Database(path, create=False) as db:
+        complete = _check_owner(db, spec)
+        n_min, n_ts = db.counts()
+        report = json.loads(_get_meta(db, "landscape_report") or "{}") if complete else {}
+    return {"state": "complete" if complete else "partial", "n_minima": n_min,
+            "n_transition_states": n_ts, "report": report}
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+#!/usr/bin/env python
+"""Build the loss-landscape databases of a profile's S3 landscapes chapter, outside the
+notebook: the long part of ``make book PROFILE=paper``, which then reuses them.
+
+    python tools/build_landscapes.py --profile paper                   # all 16
+    python tools/build_landscapes.py --profile paper --layers 1 --n-data 100 1000
+    python tools/build_landscapes.py --profile paper --scheduler tcp://host:8786
+    python tools/build_landscapes.py --profile paper --status          # what is built
+
+Databases go to ``$LJATLIB_CACHE/landscapes`` (keyed by every parameter), builds are
+resumable (stop with Ctrl-C, run again), and independent builds run in parallel on a
+Dask cluster: a local one by default, any scheduler with ``--scheduler`` (its workers
+need ljatlib and this cache directory on a shared file system).
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_book import BookError, load_profile  # noqa: E402
+
+from ljatlib.landscape.runs import (build_landscapes, chapter_specs, landscape_path,  # noqa: E402
+                                   landscape_status)
+from ljatlib.storage import DatabaseError  # noqa: E402
+
+CHAPTER = "s3_landscapes"
+
+
+def profile_specs(profile):
+    """[(label, spec)] of the chapter in ``profile``: the (H, N_data) grid, then Fig. S3's."""
+    params = (load_profile(profile).get("chapters") or {}).get(CHAPTER)
+    if not params:
+        raise BookError(f"profile {profile!r} has no {CHAPTER} parameters")
+    names = ["landscape_hidden", "landscape_n_data", "landscape_hops", "fig_s3_hidden",
+             "fig_s3_n_data", "fig_s3_hops", "connect_attempts", "n_test", "bh_step_size"]
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise BookError(f"profile {profile!r}: {CHAPTER} lacks {', '.join(missing)}")
+    grid, s3 = chapter_specs(**{n: params[n] for n in names})
+    return [(f"H={h} N={n}", spec) for (h, n), spec in grid.items()] + [("Fig. S3", s3)]
+
+
+def describe(spec):
+    try:
+        st = landscape_status(spec)
+    except DatabaseError as err:
+        return f"unreadable: {err}"
+    text = f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS"
+    if st["state"] == "complete":
+        text += f", {st['report'].get('seconds', float('nan')):.0f} s"
+    return text + ")"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--profile", default="paper")
+    ap.add_argument("--layers", type=int, nargs="*", help="only these H (default: all)")
+    ap.add_argument("--n-data", type=int, nargs="*", help="only these N_data (default: all)")
+    ap.add_argument("--no-fig-s3", action="store_true", help="skip Fig. S3's database")
+    ap.add_argument("--scheduler", default="", help="Dask scheduler address (default: local)")
+    ap.add_argument("--status", action="store_true", help="only report what is built")
+    args = ap.parse_args(argv)
+    try:
+        chosen = []
+        for label, spec in profile_specs(args.profile):
+            if label == "Fig. S3":
+                keep = not args.no_fig_s3
+            else:
+                keep = ((not args.layers or len(spec.hidden) in args.layers)
+                        and (not args.n_data or spec.n_data in args.n_data))
+            if keep:
+                chosen.append((label, spec))
+    except BookError as err:
+        sys.exit(f"error: {err}")
+    if not args.status:
+        build_landscapes([spec for _, spec in chosen], client=args.scheduler or None)
+    for label, spec in chosen:
+        print(f"{label:14s} {describe(spec):45s} {landscape_path(spec).name}")
+
+
+if __name__ == "__main__":
+    main()
