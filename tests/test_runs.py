@@ -156,3 +156,16 @@ def test_build_landscapes_on_a_dask_cluster_matches_serial(tmp_path, monkeypatch
     import distributed
     monkeypatch.setattr(distributed, "LocalCluster", None)  # all complete: no cluster started
     assert build_landscapes(specs, progress=False) == paths
+
+
+def test_chapter_specs_pair_hidden_layers_with_their_hops():
+    from ljatlib.landscape import chapter_specs
+    args = dict(landscape_n_data=[100, 1000], fig_s3_hidden=[3], fig_s3_n_data=250,
+                fig_s3_hops=7, connect_attempts=2, n_test=500, bh_step_size=3.0)
+    grid, s3 = chapter_specs([[3], [3, 3]], landscape_hops=[30, 5], **args)
+    assert sorted(grid) == [(1, 100), (1, 1000), (2, 100), (2, 1000)]
+    assert grid[(2, 1000)] == LandscapeSpec((3, 3), 1000, 5, connect_attempts=2, n_test=500,
+                                            step_size=3.0)
+    assert s3 == LandscapeSpec((3,), 250, 7, connect_attempts=2, n_test=500, step_size=3.0)
+    with pytest.raises(ValueError, match="one entry per entry"):
+        chapter_specs([[3], [3, 3]], landscape_hops=[30], **args)
