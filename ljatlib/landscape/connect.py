@@ -187,16 +187,28 @@ def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **sea
     minimum of loss 0.218 and connecting their minima found one of 0.169). The target
     follows: whenever a lower minimum appears, it is connected to the previous global
     minimum first (then everything joined to the old one is joined to the new), and the
-    remaining minima are connected to it."""
+    remaining minima are connected to it. Minima handled before the target moved that
+    are not joined to the new one (the connection between the two targets failed) are
+    tried again, against the new target."""
     gmin = db.global_minimum().id
     search_kwargs.setdefault("distances", {})
     search_kwargs.setdefault("tries", {})
     ids = [m.id for m in db.minima()]
-    for i in tqdm(ids, desc="connecting", disable=not progress):
+    pending, handled = list(ids), []
+    bar = tqdm(total=len(ids), desc="connecting", disable=not progress)
+    while pending:
+        i = pending.pop(0)
         if i != gmin:
             connect(system, db, i, gmin, max_attempts, **search_kwargs)
+        handled.append(i)
+        bar.update()
         lowest = db.global_minimum().id
         while lowest != gmin:  # a search found a lower minimum: it becomes the target
             connect(system, db, lowest, gmin, max_attempts, **search_kwargs)
             gmin, lowest = lowest, db.global_minimum().id
+            cut_off = [j for j in handled if j != gmin and not are_connected(db, j, gmin)]
+            handled = [j for j in handled if j not in cut_off]
+            pending += cut_off
+            bar.total += len(cut_off)
+    bar.close()
     return [i for i in ids if i != gmin and not are_connected(db, i, gmin)]
