@@ -170,3 +170,22 @@ def plot_fig_s4(curves):
     axes[0, 0].set_ylabel("mean reduced test loss")
     fig.tight_layout()
     return fig
+
+
+def plot_line_profile(profile, gmin_energy=None, title=None):
+    """Energy along the straight line between two minima (a
+    :class:`~ljatlib.landscape.interpolation.LineProfile`) and the minimum reached by a
+    quench from each point, coloured by basin. Returns the figure."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    ax.semilogy(profile.s, profile.line_energy, "k-", lw=1, label="loss on the line")
+    ok = profile.basin >= 0
+    ax.scatter(profile.s[ok], profile.quench_energy[ok], c=profile.basin[ok], cmap="tab20",
+               s=22, zorder=3, label="minimum a quench from that point reaches (colour: which one)")
+    if gmin_energy is not None:
+        ax.axhline(gmin_energy, color="C3", ls="--", lw=1, label="global minimum of the database")
+    ax.set_xlabel("s (fraction of the straight line)")
+    ax.set_ylabel("loss")
+    ax.set_title(title or f"{profile.n_basins} distinct minima reached from the line")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,108 @@
+"""What lies on the straight line between two minima.
+
+A double-ended search starts from the straight line between its endpoints (the DNEB's
+initial band). :func:`line_profile` shows how far that guess is from a pathway: the
+energy along the line, and the minimum a local minimisation reaches from each point
+(the basins the line crosses). On the LJAT3 cluster the line between two minima
+crosses one or two basins; between two basin-hopping minima of a two-layer network
+loss it crosses dozens (measured: see the S3 landscapes chapter).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..optimize import CONVERGED, LBFGSParams, lbfgs
+
+
+@dataclass
+class LineProfile:
+    """Samples of the straight line x(s) = (1 - s) a + s b, s in [0, 1].
+
+    Attributes
+    ----------
+    s : ndarray (n_points,)
+    line_energy : ndarray (n_points,)
+        Energy at x(s).
+    quench_energy : ndarray (n_points,)
+        Energy of the minimum reached by LBFGS from x(s) (nan where it did not converge).
+    basin : ndarray of int (n_points,)
+        Label of that minimum: equal labels = the same minimum (energy within
+        ``energy_tol`` and the system's ``same_structure``); -1 where not converged.
+        Labels count up from 0 in order of first appearance along the line.
+    quench_distance : ndarray (n_points,)
+        Euclidean distance from x(s) to the minimum reached (coordinate units).
+    minima : list of ndarray (n,)
+        Coordinates of minimum ``k`` (one representative per label).
+    """
+
+    s: np.ndarray
+    line_energy: np.ndarray
+    quench_energy: np.ndarray
+    basin: np.ndarray
+    quench_distance: np.ndarray
+    minima: list
+
+    @property
+    def n_basins(self):
+        """Distinct minima reached from the line."""
+        return len(self.minima)
+
+
+def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energy_tol=1e-4):
+    """Energy along the straight line from minimum ``a`` to minimum ``b`` and the basin
+    of every point.
+
+    Parameters
+    ----------
+    system : :class:`~ljatlib.landscape.System`
+    a, b : array (n,)
+        Endpoints (flat coordinates).
+    n_points : int
+        Points on the line, both ends included (>= 2).
+    align : bool
+        Replace ``b`` by its symmetric copy closest to ``a`` (``system.aligner``), as
+        the DNEB of :func:`~ljatlib.landscape.connect` does.
+    lbfgs_params : LBFGSParams, optional
+        The local minimisation (default: tol 1e-6, memory 30, step cap 0.5, as
+        basin-hopping's quenches).
+    energy_tol : float
+        Two minima are the same if their energies differ by less than this and the
+        system's ``same_structure`` (if any) agrees.
+
+    Returns
+    -------
+    LineProfile
+    """
+    a = np.asarray(a, dtype=float).ravel()
+    b = np.asarray(b, dtype=float).ravel()
+    if a.shape != (system.n,) or b.shape != (system.n,):
+        raise ValueError(f"a and b must have {system.n} coordinates, got {a.size} and {b.size}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("a and b must be finite")
+    if int(n_points) != n_points or n_points < 2:
+        raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
+    if align and system.aligner is not None:
+        b = system.aligner(a, b)
+    params = lbfgs_params or LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
+    s = np.linspace(0.0, 1.0, int(n_points))
+    line_e, quench_e, dist = (np.full(len(s), np.nan) for _ in range(3))
+    basin = np.full(len(s), -1, dtype=int)
+    minima, energies = [], []
+    for i, si in enumerate(s):
+        x = (1.0 - si) * a + si * b
+        line_e[i] = system.fun_grad(x)[0]
+        res = lbfgs(system.fun_grad, x, params)
+        if res.status != CONVERGED or not np.isfinite(res.energy):
+            continue
+        quench_e[i], dist[i] = res.energy, np.linalg.norm(res.x - x)
+        for k, (e, m) in enumerate(zip(energies, minima)):
+            if abs(e - res.energy) < energy_tol and (system.same_structure is None
+                                                     or system.same_structure(res.x, m)):
+                basin[i] = k
+                break
+        else:
+            basin[i] = len(minima)
+            minima.append(res.x)
+            energies.append(res.energy)
+    return LineProfile(s, line_e, quench_e, basin, dist, minima)
