@@ -4,6 +4,9 @@ PYTHON ?= $(if $(shell command -v python3.11),python3.11,python3)
 PROFILE ?= quick
 VENV = .venv
 PY = $(VENV)/bin/python
+# Versions pinned to those CI tested (numbers in the book depend on numpy/numba);
+# `make venv CONSTRAINTS=` installs the newest releases instead.
+CONSTRAINTS ?= constraints.txt
 
 # Computed data is cached here and reused across profiles, runs and tests.
 export LJATLIB_CACHE ?= $(CURDIR)/.cache/ljatlib
@@ -12,10 +15,10 @@ export LJATLIB_CACHE ?= $(CURDIR)/.cache/ljatlib
 
 venv: $(VENV)/.stamp
 
-# Reinstalls only when pyproject.toml changes.
-$(VENV)/.stamp: pyproject.toml
+# Reinstalls only when pyproject.toml or the constraints change.
+$(VENV)/.stamp: pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -e '.[book,test]'
+	$(PY) -m pip install $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e '.[book,test]'
 	touch $@
 
 book: venv
@@ -38,7 +41,7 @@ test: venv browser
 	$(PY) -m pytest -rs
 
 bench: venv
-	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e '.[bench]'
 	$(PY) benchmarks/run_all.py
 
 clean:
