@@ -139,9 +139,10 @@ def test_connect_searches_between_aligned_copies(monkeypatch):
     assert np.linalg.norm(seen[0][1] - a) < np.linalg.norm(b - a)
 
 
-def test_connect_to_global_minimum_follows_a_lower_minimum_found_on_the_way(monkeypatch):
-    """A search that finds a minimum below the global minimum makes it the target: it is
-    connected to the old global minimum, and "unconnected" is judged against it."""
+def scripted_connect(monkeypatch, search):
+    """A database with minima `old` (-1, the global minimum) and `other` (-0.5), and
+    ``connect`` replaced by ``search(n, db, id_a, id_b)`` (n: 1 for the first call),
+    which returns whether the pair ended up connected. Returns (module, db, old, other, calls)."""
     import sys
     connect_module = sys.modules["ljatlib.landscape.connect"]  # the package's `connect` is the function
     db = Database(":memory:")
@@ -151,14 +152,24 @@ def test_connect_to_global_minimum_follows_a_lower_minimum_found_on_the_way(monk
 
     def fake_connect(system, db, id_a, id_b, max_attempts, **kwargs):
         calls.append((id_a, id_b))
-        if len(calls) == 1:  # the first search finds a lower minimum, joined to nothing
-            low = db.add_minimum(-2.0, [5.0, 5.0])[0]
-            db.add_transition_state(0.0, [0.5, 0.0], id_a, id_b)
-            return True
-        db.add_transition_state(0.5, [2.0, 2.0], id_a, id_b)
-        return True
+        return search(len(calls), db, id_a, id_b)
 
     monkeypatch.setattr(connect_module, "connect", fake_connect)
+    return connect_module, db, old, other, calls
+
+
+def test_connect_to_global_minimum_follows_a_lower_minimum_found_on_the_way(monkeypatch):
+    """A search that finds a minimum below the global minimum makes it the target: it is
+    connected to the old global minimum, and "unconnected" is judged against it."""
+    def search(n, db, id_a, id_b):
+        if n == 1:  # the first search finds a lower minimum, joined to nothing
+            db.add_minimum(-2.0, [5.0, 5.0])
+            db.add_transition_state(0.0, [0.5, 0.0], id_a, id_b)
+        else:
+            db.add_transition_state(0.5, [2.0, 2.0], id_a, id_b)
+        return True
+
+    connect_module, db, old, other, calls = scripted_connect(monkeypatch, search)
     assert connect_module.connect_to_global_minimum(None, db) == []
     low = db.global_minimum().id
     assert calls == [(other.id, old.id), (low, old.id)]
@@ -168,24 +179,16 @@ def test_connect_to_global_minimum_follows_a_lower_minimum_found_on_the_way(monk
 def test_minima_cut_off_when_the_target_moves_are_tried_again(monkeypatch):
     """If the new, lower global minimum cannot be joined to the old one, the minima
     already joined to the old one are connected to the new one instead."""
-    import sys
-    connect_module = sys.modules["ljatlib.landscape.connect"]
-    db = Database(":memory:")
-    old = db.add_minimum(-1.0, [0.0, 0.0])[0]
-    other = db.add_minimum(-0.5, [1.0, 0.0])[0]
-    calls = []
-
-    def fake_connect(system, db, id_a, id_b, max_attempts, **kwargs):
-        calls.append((id_a, id_b))
-        if len(calls) == 1:  # joins `other` to `old` and finds a lower minimum
+    def search(n, db, id_a, id_b):
+        if n == 1:  # joins `other` to `old` and finds a lower minimum
             db.add_minimum(-2.0, [5.0, 5.0])
-        elif len(calls) == 2:  # the lower minimum cannot be joined to `old`
+        elif n == 2:  # the lower minimum cannot be joined to `old`
             return False
         if not connect_module.are_connected(db, id_a, id_b):
-            db.add_transition_state(0.5 * len(calls), [float(len(calls)), 2.0], id_a, id_b)
+            db.add_transition_state(0.5 * n, [float(n), 2.0], id_a, id_b)
         return True
 
-    monkeypatch.setattr(connect_module, "connect", fake_connect)
+    connect_module, db, old, other, calls = scripted_connect(monkeypatch, search)
     assert connect_module.connect_to_global_minimum(None, db) == []
     low = db.global_minimum().id
     assert calls[:2] == [(other.id, old.id), (low, old.id)]
