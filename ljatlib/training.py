@@ -14,10 +14,8 @@ import numpy as np
 
 from .data.cache import cached_arrays
 from .landscape import basin_hopping
+from .landscape.basinhopping import NETWORK_LBFGS
 from .network import MLP
-from .optimize import LBFGSParams
-
-NETWORK_LBFGS = LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
 
 
 @dataclass

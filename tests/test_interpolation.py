@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ljatlib.data import make_dataset
-from ljatlib.landscape import System, network_system
+from ljatlib.data import make_dataset, reference_minima
+from ljatlib.landscape import System, ljat3_system, network_system
 from ljatlib.landscape.interpolation import line_profile
 from ljatlib.network import MLP
 from ljatlib.optimize import LBFGSParams, lbfgs
@@ -48,3 +48,14 @@ def test_line_profile_rejects_bad_input():
         line_profile(system, [np.nan], [1.0])
     with pytest.raises(ValueError, match="n_points"):
         line_profile(system, [-1.0], [1.0], n_points=1)
+
+
+def test_line_between_ljat3_minima_crosses_only_their_basins():
+    ref = reference_minima()
+    system = ljat3_system()
+    triangle = np.asarray(ref["triangle"][2]).ravel()
+    linear = np.asarray(ref["linear"][2]).ravel()
+    prof = line_profile(system, triangle, linear, n_points=41)
+    assert prof.n_basins == 2
+    assert np.all(np.diff(prof.basin) >= 0)  # one switch, from the triangle's basin to the chain's
+    assert prof.minimum_energies == pytest.approx([ref["triangle"][0], ref["linear"][0]], abs=1e-6)

@@ -13,6 +13,10 @@ from tqdm import tqdm
 
 from ..optimize import CONVERGED, LBFGSParams, lbfgs
 
+# The quenches of network losses (training, landscape databases, line profiles):
+# GMIN-style LBFGS with memory 30 and step cap 0.5.
+NETWORK_LBFGS = LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
+
 
 @dataclass
 class BasinHoppingResult:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optimize import CONVERGED, LBFGSParams, lbfgs
-from .basinhopping import basin_hopping
+from ..optimize import CONVERGED, lbfgs
+from .basinhopping import NETWORK_LBFGS, basin_hopping
 from .connect import connect_to_global_minimum
 
 
@@ -27,7 +27,7 @@ def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfg
     ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
     ``push_off``, ``neb_kwargs``, ``ef_kwargs``). Returns an :class:`ExploreReport`.
     """
-    params = lbfgs_params or LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
+    params = lbfgs_params or NETWORK_LBFGS
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol,
                         same_structure=system.same_structure, progress=progress)

@@ -3,16 +3,18 @@
 A double-ended search starts from the straight line between its endpoints (the DNEB's
 initial band). :func:`line_profile` shows how far that guess is from a pathway: the
 energy along the line, and the minimum a local minimisation reaches from each point
-(the basins the line crosses). On the LJAT3 cluster the line between two minima
-crosses one or two basins; between two basin-hopping minima of a two-layer network
-loss it crosses dozens (measured: see the S3 landscapes chapter).
+(the basins the line crosses). On the LJAT3 cluster the line from the triangle to a
+linear minimum, or between two linear isomers, crosses only the basins of its two ends
+(41 points; tests/test_interpolation.py); between two basin-hopping minima of a
+two-layer network loss it crosses dozens (measured: see the S3 landscapes chapter).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..optimize import CONVERGED, LBFGSParams, lbfgs
+from ..optimize import CONVERGED, lbfgs
+from .basinhopping import NETWORK_LBFGS
 
 
 @dataclass
@@ -34,6 +36,8 @@ class LineProfile:
         Euclidean distance from x(s) to the minimum reached (coordinate units).
     minima : list of ndarray (n,)
         Coordinates of minimum ``k`` (one representative per label).
+    minimum_energies : ndarray (n_basins,)
+        Energy of minimum ``k``.
     """
 
     s: np.ndarray
@@ -42,6 +46,7 @@ class LineProfile:
     basin: np.ndarray
     quench_distance: np.ndarray
     minima: list
+    minimum_energies: np.ndarray
 
     @property
     def n_basins(self):
@@ -65,7 +70,7 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
         the DNEB of :func:`~ljatlib.landscape.connect` does.
     lbfgs_params : LBFGSParams, optional
         The local minimisation (default: tol 1e-6, memory 30, step cap 0.5, as
-        basin-hopping's quenches).
+        the quenches of network losses, ``NETWORK_LBFGS``).
     energy_tol : float
         Two minima are the same if their energies differ by less than this and the
         system's ``same_structure`` (if any) agrees.
@@ -82,9 +87,9 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
         raise ValueError("a and b must be finite")
     if int(n_points) != n_points or n_points < 2:
         raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
-    if align and system.aligner is not None:
-        b = system.aligner(a, b)
-    params = lbfgs_params or LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
+    if align:
+        b = system.align(a, b)
+    params = lbfgs_params or NETWORK_LBFGS
     s = np.linspace(0.0, 1.0, int(n_points))
     line_e, quench_e, dist = (np.full(len(s), np.nan) for _ in range(3))
     basin = np.full(len(s), -1, dtype=int)
@@ -105,4 +110,4 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
             basin[i] = len(minima)
             minima.append(res.x)
             energies.append(res.energy)
-    return LineProfile(s, line_e, quench_e, basin, dist, minima)
+    return LineProfile(s, line_e, quench_e, basin, dist, minima, np.array(energies))
