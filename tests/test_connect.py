@@ -58,7 +58,8 @@ def test_connected_minima_are_tight_by_default(small_network):
 
 def test_connect_attacks_the_shortest_gap_of_the_dijkstra_path(monkeypatch):
     """Minima on a line at 0, 1, 3, 10: the squared-distance path from 0 to 10 runs
-    through all of them and the shortest gap (0-1) is searched first."""
+    through all of them and the shortest gap (0-1) is searched first. (The stored
+    minima between the ends enter the graph with graph_minima="all".)"""
     from ljatlib.landscape.system import System
     system = System(fun_grad=lambda x: (0.0, np.zeros_like(x)), hessian=lambda x: np.eye(len(x)), n=1)
     db = Database(":memory:", energy_tol=1e-12)
@@ -66,11 +67,13 @@ def test_connect_attacks_the_shortest_gap_of_the_dijkstra_path(monkeypatch):
     seen = []
     monkeypatch.setattr(connect_module, "search_pair",
                         lambda system, db, m1, m2, **kw: seen.append(sorted((m1.coords[0], m2.coords[0]))))
-    connect_module.connect(system, db, ids[0], ids[1], max_attempts=1)
+    connect_module.connect(system, db, ids[0], ids[1], max_attempts=1, graph_minima="all")
     assert seen == [[0.0, 1.0]]
     seen.clear()
-    connect_module.connect(system, db, ids[0], ids[1], max_attempts=1, gap_choice="first", tries={})
+    connect_module.connect(system, db, ids[0], ids[1], max_attempts=1, gap_choice="first", tries={},
+                           graph_minima="all")
     assert seen == [[0.0, 1.0]]
     seen.clear()
-    connect_module.connect(system, db, ids[1], ids[0], max_attempts=1, gap_choice="first", tries={})
+    connect_module.connect(system, db, ids[1], ids[0], max_attempts=1, gap_choice="first", tries={},
+                           graph_minima="all")
     assert seen == [[3.0, 10.0]]

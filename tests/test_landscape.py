@@ -194,3 +194,27 @@ def test_minima_cut_off_when_the_target_moves_are_tried_again(monkeypatch):
     assert calls[:2] == [(other.id, old.id), (low, old.id)]
     assert {a for a, b in calls[2:]} == {old.id, other.id} and {b for a, b in calls[2:]} == {low}
     assert connect_module.are_connected(db, other.id, low) and connect_module.are_connected(db, old.id, low)
+
+
+@pytest.mark.parametrize("graph_minima, pairs", [("local", 1), ("all", 3)])
+def test_connect_aligns_only_the_local_minima(monkeypatch, graph_minima, pairs):
+    """With graph_minima="local" the Dijkstra graph holds the minima joined to either end
+    and those the call found, so a stored minimum elsewhere costs no alignment."""
+    import sys
+    connect_module = sys.modules["ljatlib.landscape.connect"]
+    db = Database(":memory:")
+    a = db.add_minimum(-1.0, [0.0, 0.0])[0]
+    b = db.add_minimum(-0.9, [1.0, 0.0])[0]
+    db.add_minimum(-0.8, [9.0, 9.0])  # found earlier, joined to neither end
+    aligned = []
+
+    class Counting:
+        def distance(self, x, y):
+            aligned.append((tuple(x), tuple(y)))
+            return float(np.linalg.norm(np.subtract(x, y)))
+
+    monkeypatch.setattr(connect_module, "search_pair", lambda *args, **kwargs: 0)
+    assert not connect_module.connect(Counting(), db, a.id, b.id, max_attempts=1, graph_minima=graph_minima)
+    assert len(aligned) == pairs
+    with pytest.raises(ValueError, match="graph_minima"):
+        connect_module.connect(Counting(), db, a.id, b.id, graph_minima="nearby")

@@ -40,7 +40,7 @@ from ..storage import Database, DatabaseError
 from .explore import explore
 from .system import System, network_system
 
-LANDSCAPE_FORMAT = 4  # bump when a change of algorithm or setting changes what a build stores
+LANDSCAPE_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
 PROPERTIES = ("train_loss", "test_loss", "test_auc")
 
