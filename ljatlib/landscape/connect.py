@@ -129,6 +129,12 @@ def are_connected(db, id_a, id_b):
     return g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b)
 
 
+def _joined_to(db, target):
+    """Ids of the minima joined to ``target`` by stored transition states (with it)."""
+    g = landscape_graph(db)
+    return nx.node_connected_component(g, target) if g.has_node(target) else {target}
+
+
 def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=4, distances=None,
             tries=None, image_growth=2.0, gap_choice="closest", graph_minima="local",
             **search_kwargs):
@@ -144,9 +150,9 @@ def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=4, dista
     the images grow by ``image_growth`` every two searches. ``gap_choice``: which gap of
     the Dijkstra path to search, "closest" (the shortest, as pele's DoubleEndedConnect)
     or "first" (the first from ``id_a``). ``graph_minima``: the minima of the Dijkstra
-    graph, "all" stored ones (every pair needs an alignment: N^2 of them, 5-30 ms each
-    for the paper's networks, hours for a database of 1000 minima) or "local" (OPTIM's
-    choice: the minima joined to ``id_a`` or ``id_b`` and those this call found)."""
+    graph, "all" stored ones (an alignment per pair: hours for the paper's databases,
+    see above) or "local" (the minima joined to ``id_a`` or ``id_b`` and those this
+    call found)."""
     tries = {} if tries is None else tries
     distances = {} if distances is None else distances
     n_images = search_kwargs.pop("n_images", 20)
@@ -221,9 +227,11 @@ def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **sea
         while lowest != gmin:  # a search found a lower minimum: it becomes the target
             connect(system, db, lowest, gmin, max_attempts, **search_kwargs)
             gmin, lowest = lowest, db.global_minimum().id
-            cut_off = [j for j in handled if j != gmin and not are_connected(db, j, gmin)]
+            joined = _joined_to(db, gmin)
+            cut_off = [j for j in handled if j not in joined]
             handled = [j for j in handled if j not in cut_off]
             pending += cut_off
             bar.total += len(cut_off)
     bar.close()
-    return [i for i in ids if i != gmin and not are_connected(db, i, gmin)]
+    joined = _joined_to(db, gmin)
+    return [i for i in ids if i not in joined]
