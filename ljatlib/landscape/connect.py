@@ -158,12 +158,14 @@ def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=4, dista
     n_images = search_kwargs.pop("n_images", 20)
     if graph_minima not in ("local", "all"):
         raise ValueError(f"graph_minima must be 'local' or 'all', got {graph_minima!r}")
-    first_new = max(m.id for m in db.minima()) + 1  # ids of minima this call finds start here
+    first_new = None  # ids of the minima this call finds start here
     for _ in range(max_attempts):
         g = landscape_graph(db)
         if g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b):
             return True
         minima = {m.id: m for m in db.minima()}
+        if first_new is None:
+            first_new = max(minima) + 1
         component = {}
         for k, nodes in enumerate(nx.connected_components(g)):
             component.update(dict.fromkeys(nodes, k))

@@ -66,7 +66,7 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
     n_points : int
         Points on the line, both ends included (>= 2).
     align : bool
-        Replace ``b`` by its symmetric copy closest to ``a`` (``system.aligner``), as
+        Replace ``b`` by its symmetric copy closest to ``a`` (``System.align``), as
         the DNEB of :func:`~ljatlib.landscape.connect` does.
     lbfgs_params : LBFGSParams, optional
         The local minimisation (default: tol 1e-6, memory 30, step cap 0.5, as
