@@ -74,6 +74,12 @@ def _array(blob):
     return np.frombuffer(blob, dtype="<f8").copy()
 
 
+def _minimum(row):
+    """A Minimum from a row (id, energy, coords, properties) of the minima table."""
+    i, energy, coords, properties = row
+    return Minimum(i, energy, _array(coords), json.loads(properties or "{}"))
+
+
 class Database:
     """A landscape database in the SQLite file ``path``.
 
@@ -174,25 +180,27 @@ class Database:
         rows = self._conn.execute(
             "SELECT id, energy, coords, properties FROM minima WHERE energy BETWEEN ? AND ? "
             "ORDER BY ABS(energy - ?)", (energy - self.energy_tol, energy + self.energy_tol, energy))
-        return [Minimum(i, e, _array(c), json.loads(p or "{}")) for i, e, c, p in rows]
+        return [_minimum(row) for row in rows]
 
     def minima(self):
         """All minima, lowest energy first."""
         rows = self._conn.execute("SELECT id, energy, coords, properties FROM minima ORDER BY energy, id")
-        return [Minimum(i, e, _array(c), json.loads(p or "{}")) for i, e, c, p in rows]
+        return [_minimum(row) for row in rows]
 
     def get_minimum(self, id_):
         row = self._conn.execute("SELECT id, energy, coords, properties FROM minima WHERE id=?",
                                  (int(id_),)).fetchone()
         if row is None:
             raise KeyError(f"no minimum {id_}")
-        return Minimum(row[0], row[1], _array(row[2]), json.loads(row[3] or "{}"))
+        return _minimum(row)
 
     def global_minimum(self):
-        minima = self.minima()
-        if not minima:
+        """The lowest minimum (the first of :meth:`minima`), read alone."""
+        row = self._conn.execute(
+            "SELECT id, energy, coords, properties FROM minima ORDER BY energy, id LIMIT 1").fetchone()
+        if row is None:
             raise DatabaseError(f"{self.path} holds no minima")
-        return minima[0]
+        return _minimum(row)
 
     def set_properties(self, id_, **properties):
         """Merge ``properties`` into a minimum's JSON properties."""
