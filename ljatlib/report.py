@@ -24,6 +24,10 @@ PAPER = {
     "d1_size": ("Minimisations in D1", 10000, 0, "SI S1"),
     "d2_size": ("Minimisations in D2", 200000, 0, "SI S1"),
 }
+# SI S4 gives database sizes only ("over 11000" and "2500" minima): compared by order
+# of magnitude (see ORDER below).
+_S4_SIZES = {"blj60_minima": ("S4: minima in the BLJ60 database", 11000),
+             "blj256_minima": ("S4: minima in the BLJ256 database", 2500)}
 
 
 # SI Tables S1 and S2 as {column: {(H, N_data): value}}, rows N_data, columns H = 1, 2, 3.
@@ -57,6 +61,8 @@ def table_key(table, column, hidden_layers, n_data):
     return f"table_{table.lower()}_{column}_h{hidden_layers}_n{n_data}"
 
 
+for _key, (_quantity, _value) in _S4_SIZES.items():
+    PAPER[_key] = (_quantity, _value, ORDER, "SI S4")
 for _table, _columns in (("S1", PAPER_TABLE_S1), ("S2", PAPER_TABLE_S2)):
     for _column, _cells in _columns.items():
         for (_h, _n), _value in _cells.items():

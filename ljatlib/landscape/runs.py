@@ -8,6 +8,10 @@ it to ``<cache dir>/landscapes/h3-3_n100_<key>.sqlite`` and stores, for every mi
 its training loss, test loss and test AUC on the labelled starts among the first
 ``n_test`` of D2's test half. :func:`build_landscapes` builds several at once with Dask.
 
+The same functions build, open and report on the glass-former's databases of SI S4
+(:class:`~ljatlib.landscape.glass.GlassSpec`); only the energy function, the start and
+the per-minimum properties differ (``_setup``).
+
 Resumable: an interrupted build continues from what its database holds (basin-hopping
 is repeated from the same seed, so it finds the same minima; stored minima and
 transition states are kept). A finished database is marked complete in its meta table,
@@ -38,6 +42,7 @@ from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
 from .explore import explore
+from .glass import GlassLandscape, GlassSpec, glass_setup
 from .system import System, network_system
 
 LANDSCAPE_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
@@ -124,15 +129,27 @@ class LandscapeSpec:
         text = json.dumps(self.as_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
+    def file_stem(self):
+        return f"h{'-'.join(map(str, self.hidden))}_n{self.n_data}"
+
+
+SPEC_TYPES = (LandscapeSpec, GlassSpec)
+
+
+def _check_spec(spec):
+    if not isinstance(spec, SPEC_TYPES):
+        raise TypeError(f"spec must be a LandscapeSpec or a GlassSpec, got {type(spec).__name__}")
+
 
 def landscape_path(spec, cache_dir=None):
-    """Database file of ``spec``: ``<cache>/landscapes/h3-3_n100_<key>.sqlite``.
+    """Database file of ``spec``: ``<cache>/landscapes/h3-3_n100_<key>.sqlite`` (a
+    network's) or ``blj48-12_rho1_<key>.sqlite`` (a glass-former's).
 
     ``cache_dir`` defaults to the data cache (``$LJATLIB_CACHE`` or ``~/.cache/ljatlib``).
     """
+    _check_spec(spec)
     root = Path(cache_dir) if cache_dir is not None else data_cache_dir()
-    hidden = "-".join(map(str, spec.hidden))
-    return root / "landscapes" / f"h{hidden}_n{spec.n_data}_{spec.key()}.sqlite"
+    return root / "landscapes" / f"{spec.file_stem()}_{spec.key()}.sqlite"
 
 
 # -- meta table ------------------------------------------------------------------------
@@ -198,16 +215,24 @@ def _store_properties(db, net, data):
                               test_auc=auc(net.predict_proba(m.coords, X_test)[:, 0], y_test))
 
 
+def _setup(spec):
+    """(system, start(rng) -> x0, finish(db)) of a build."""
+    if isinstance(spec, GlassSpec):
+        return glass_setup(spec)
+    net, system, data = _problem(spec)
+    return system, net.random_weights, lambda db: _store_properties(db, net, data)
+
+
 def build_landscape(spec, path=None, progress=False):
     """Build (or finish) the database of ``spec``; returns its path.
 
-    Basin-hopping and connection by :func:`~ljatlib.landscape.explore`, then the
-    properties ``train_loss``, ``test_loss`` and ``test_auc`` of every minimum; the
-    database is then marked complete, and a second call returns at once.
+    Basin-hopping and connection by :func:`~ljatlib.landscape.explore`, then (for a
+    network) the properties ``train_loss``, ``test_loss`` and ``test_auc`` of every
+    minimum; the database is then marked complete, and a second call returns at once.
 
     Parameters
     ----------
-    spec : LandscapeSpec
+    spec : LandscapeSpec or GlassSpec
     path : str or Path, optional
         The SQLite file (default :func:`landscape_path`). A file holding another spec's
         (or a foreign) database raises DatabaseError and is left untouched.
@@ -218,22 +243,21 @@ def build_landscape(spec, path=None, progress=False):
     -------
     Path
     """
-    if not isinstance(spec, LandscapeSpec):
-        raise TypeError(f"spec must be a LandscapeSpec, got {type(spec).__name__}")
+    _check_spec(spec)
     path = Path(path) if path is not None else landscape_path(spec)
     if _is_complete(spec, path):
         return path
-    start = time.perf_counter()
-    net, system, data = _problem(spec)
+    begin = time.perf_counter()
+    system, start, finish = _setup(spec)
     path.parent.mkdir(parents=True, exist_ok=True)
     with Database(path, system=system.description, same_structure=system.same_structure) as db:
         _check_owner(db, spec, claim=True)
         rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
-        report = explore(system, db, net.random_weights(rng), spec.n_hops, seed=rng,
+        report = explore(system, db, start(rng), spec.n_hops, seed=rng,
                          temperature=spec.temperature, step_size=spec.step_size,
                          connect_attempts=spec.connect_attempts, progress=progress)
-        _store_properties(db, net, data)
-        summary = {**report.__dict__, "seconds": round(time.perf_counter() - start, 3)}
+        finish(db)
+        summary = {**report.__dict__, "seconds": round(time.perf_counter() - begin, 3)}
         _set_meta(db, landscape_report=json.dumps(summary), landscape_complete="1")
     return path
 
@@ -301,7 +325,7 @@ def build_landscapes(specs, client=None, progress=True):
 
     Parameters
     ----------
-    specs : iterable of LandscapeSpec
+    specs : iterable of LandscapeSpec or GlassSpec
         Independent landscapes; those already complete are skipped (no cluster is
         started if all are), repeated specs are built once.
     client : None, str or distributed.Client
@@ -325,8 +349,7 @@ def build_landscapes(specs, client=None, progress=True):
     """
     specs = list(specs)
     for spec in specs:
-        if not isinstance(spec, LandscapeSpec):
-            raise TypeError(f"specs must be LandscapeSpecs, got {type(spec).__name__}")
+        _check_spec(spec)
     paths = [landscape_path(spec) for spec in specs]
     todo = {}
     for spec, path in zip(specs, paths):
@@ -398,10 +421,12 @@ class Landscape:
 
 
 def open_landscape(spec, path=None):
-    """Open the finished database of ``spec`` (default path :func:`landscape_path`).
+    """Open the finished database of ``spec`` (default path :func:`landscape_path`): a
+    :class:`Landscape` for a LandscapeSpec, a GlassLandscape for a GlassSpec.
 
     Raises DatabaseError if it is missing, unfinished, or holds something else.
     """
+    _check_spec(spec)
     path = Path(path) if path is not None else landscape_path(spec)
     if not path.exists():
         raise DatabaseError(f"no landscape database at {path} for {spec}; "
@@ -409,6 +434,12 @@ def open_landscape(spec, path=None):
     if not _is_complete(spec, path):
         raise DatabaseError(f"the landscape database {path} for {spec} is incomplete; "
                             "run build_landscape(spec) to finish it")
+    if isinstance(spec, GlassSpec):
+        system = glass_setup(spec)[0]
+        db = Database(path, system=system.description, same_structure=system.same_structure,
+                      create=False)
+        return GlassLandscape(spec, db, system, spec.potential(),
+                              json.loads(_get_meta(db, "landscape_report") or "{}"))
     net, system, data = _problem(spec)
     db = Database(path, system=system.description, same_structure=system.same_structure,
                   create=False)

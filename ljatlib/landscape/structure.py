@@ -146,3 +146,40 @@ def kabsch_align(a, b):
     d = np.sign(np.linalg.det(u @ vt)) or 1.0
     rot = u @ np.diag([1.0, 1.0, d]) @ vt  # pb @ rot ~ pa
     return ((pb - cb) @ rot + ca).ravel()
+
+
+def periodic_align(a, b, box, types, max_rounds=10):
+    """Configuration ``b`` (3N,) of a periodic cubic box of side ``box`` moved onto ``a``:
+    a uniform translation, a permutation of atoms of equal species (``types`` (N,)) and
+    each atom's periodic image nearest its partner in ``a`` (OPTIM's minpermdist for
+    periodic systems).
+
+    Alternates the best translation for the current assignment (the mean
+    nearest-image displacement) with the best assignment for the current translation
+    (Hungarian algorithm per species on nearest-image squared distances) until the
+    assignment stops changing. Each step can only shorten the distance, so the result
+    is a local optimum; never farther than ``b`` moved to its nearest images."""
+    from scipy.optimize import linear_sum_assignment
+    pa = np.asarray(a, float).reshape(-1, 3)
+    pb = np.asarray(b, float).reshape(-1, 3)
+    types = np.asarray(types)
+
+    def nearest(d):
+        return d - box * np.round(d / box)
+
+    order = np.arange(len(pa))
+    shift = np.zeros(3)
+    for _ in range(max_rounds):
+        shift = nearest(pb[order] - pa).mean(axis=0)
+        new = order.copy()
+        for t in np.unique(types):
+            idx = np.flatnonzero(types == t)
+            d = nearest(pb[idx][None, :, :] - shift - pa[idx][:, None, :])
+            _, cols = linear_sum_assignment(np.einsum("ijk,ijk->ij", d, d))
+            new[idx] = idx[cols]
+        if np.array_equal(new, order):
+            break
+        order = new
+    shift = nearest(pb[order] - pa).mean(axis=0)
+    moved = pb[order] - shift
+    return (pa + nearest(moved - pa)).ravel()

@@ -1,5 +1,5 @@
 """Potential energy functions (each module: energy, gradient, hessian)."""
 
-from . import ljat3
+from . import binary_lj, ljat3
 
-__all__ = ["ljat3"]
+__all__ = ["ljat3", "binary_lj"]

@@ -1,0 +1,113 @@
+"""The structural glass-former's landscapes (SI S4): BLJ60 and BLJ256.
+
+A :class:`GlassSpec` names one database: a periodic Kob-Andersen binary Lennard-Jones
+mixture of ``n_a`` A and ``n_b`` B atoms, explored by basin-hopping from a random
+configuration and connected to its global minimum
+(:func:`~ljatlib.landscape.explore`). :func:`~ljatlib.landscape.runs.build_landscape`,
+``build_landscapes`` (Dask), ``landscape_status`` and ``open_landscape`` take it as
+they take a network's :class:`~ljatlib.landscape.runs.LandscapeSpec`; its file is
+``<cache>/landscapes/blj48-12_rho1_<key>.sqlite``.
+"""
+
+import hashlib
+import json
+import numbers
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..potentials.binary_lj import BinaryLJ
+from ..storage import Database
+from .system import System, binary_lj_system
+
+GLASS_FORMAT = 1  # bump when a change of algorithm or setting changes what a build stores
+
+
+@dataclass(frozen=True)
+class GlassSpec:
+    """One glass-former landscape.
+
+    Parameters
+    ----------
+    n_a, n_b : int
+        A and B atoms (BLJ60: 48 and 12; BLJ256: 204 and 52).
+    n_hops : int
+        Basin-hopping steps.
+    seed : int
+        Seeds the random start and the steps.
+    density, cutoff : float
+        Number density (sigma_AA^-3) and pair cutoff (units of sigma_ab) of
+        :class:`~ljatlib.potentials.binary_lj.BinaryLJ`.
+    step_size, temperature : float
+        Basin-hopping perturbation (uniform in +-step_size per coordinate, sigma_AA)
+        and Metropolis temperature (eps_AA).
+    connect_attempts : int
+        DNEB attempts per minimum when connecting it to the global minimum.
+    """
+
+    n_a: int
+    n_b: int
+    n_hops: int
+    seed: int = 0
+    density: float = 1.0
+    cutoff: float = 2.5
+    step_size: float = 0.3
+    temperature: float = 1.0
+    connect_attempts: int = 10
+
+    def __post_init__(self):
+        for name, minimum in (("n_a", 0), ("n_b", 0), ("n_hops", 0), ("seed", 0),
+                              ("connect_attempts", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        for name in ("density", "cutoff", "step_size", "temperature"):
+            value = float(getattr(self, name))
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be finite and > 0, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, value)
+        self.potential()  # validates the atom counts against density and cutoff
+
+    @property
+    def n_atoms(self):
+        return self.n_a + self.n_b
+
+    def potential(self):
+        return BinaryLJ(self.n_a, self.n_b, density=self.density, cutoff=self.cutoff)
+
+    def as_dict(self):
+        """The fields and the format version (JSON-serialisable)."""
+        return {"format": GLASS_FORMAT, "system": "BLJ", **asdict(self)}
+
+    def key(self):
+        """Short hash (12 hex digits) of every field and ``GLASS_FORMAT``."""
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+    def file_stem(self):
+        return f"blj{self.n_a}-{self.n_b}_rho{self.density:g}"
+
+    def name(self):
+        return f"BLJ{self.n_atoms}"
+
+
+def glass_setup(spec):
+    """(system, start(rng) -> x0, finish(db)) for building ``spec``'s database."""
+    pot = spec.potential()
+    return binary_lj_system(pot), pot.random_configuration, lambda db: None
+
+
+@dataclass
+class GlassLandscape:
+    """A finished glass-former landscape: ``db`` (open; close with :meth:`close`), its
+    ``system`` and ``potential``; ``report``: what the build reported (n_minima,
+    n_transition_states, unconnected, n_quenches, seconds)."""
+
+    spec: GlassSpec
+    db: Database
+    system: System
+    potential: BinaryLJ
+    report: dict
+
+    def close(self):
+        self.db.close()
