@@ -91,3 +91,23 @@ def test_bad_files_give_clear_errors(tmp_path):
         Database(tmp_path / "empty.sqlite").global_minimum()
     with pytest.raises(ValueError):
         Database(tmp_path / "y.sqlite").add_minimum(np.nan, [0.0])
+
+
+def test_find_minimum_reads_only_the_energy_window(tmp_path):
+    """Identification by energy window (closest energy first) and structure; the rest of
+    the database is not read."""
+    seen = []
+
+    def same(a, b):
+        seen.append(b[0])
+        return abs(a[0] - b[0]) < 0.5
+    db = Database(tmp_path / "f.sqlite", energy_tol=1e-3, same_structure=same)
+    for e, x in ((-1.0, 0.0), (-1.0005, 10.0), (-2.0, 0.0), (-3.0, 0.0)):
+        db._insert_minimum(e, [x, 0.0])
+    assert db.find_minimum(-1.0004, [10.2, 0.0]).energy == -1.0005
+    assert seen == [10.0]  # the closer energy first, and it matched
+    seen.clear()
+    assert db.find_minimum(-1.0001, [5.0, 0.0]) is None
+    assert sorted(seen) == [0.0, 10.0]  # both in the window tried, -2 and -3 never read
+    assert db.find_minimum(-5.0, [0.0, 0.0]) is None
+    db.close()

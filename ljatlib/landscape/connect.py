@@ -50,10 +50,9 @@ def _identify_minimum(system, db, res, tol):
     """(stored minimum, None) if the loosely converged ``res`` is one, else (None, its
     MinimizeResult converged to ``tol``): tightening, the costly part, only for new
     minima. (None, None) if the tightening fails."""
-    same = db.same_structure
-    for m in db.minima():
-        if abs(m.energy - res.energy) <= db.energy_tol and (same is None or same(res.x, m.coords)):
-            return m, None
+    stored = db.find_minimum(res.energy, res.x)
+    if stored is not None:
+        return stored, None
     tight = tighten_minimum(system, res.x, tol)
     ok = tight.status == CONVERGED and np.isfinite(tight.energy)
     return None, (tight if ok else None)

@@ -164,10 +164,20 @@ class Database:
         if not (np.isfinite(energy) and np.all(np.isfinite(coords))):
             raise ValueError("energy and coordinates must be finite")
         with self.transaction():
-            for m in self._minima_near(energy):
-                if self.same_structure is None or self.same_structure(coords, m.coords):
-                    return m, False
+            found = self.find_minimum(energy, coords)
+            if found is not None:
+                return found, False
             return self._insert_minimum(energy, coords, properties)
+
+    def find_minimum(self, energy, coords):
+        """The stored minimum equal to (energy, coords (n,)) — energy within
+        ``energy_tol`` (closest first, read through the energy index) and, if given,
+        ``same_structure`` true — or None."""
+        coords = np.asarray(coords, dtype=float).ravel()
+        for m in self._minima_near(energy):
+            if self.same_structure is None or self.same_structure(coords, m.coords):
+                return m
+        return None
 
     def _insert_minimum(self, energy, coords, properties=None):
         """Store without the duplicate check (imports keep every entry)."""
