@@ -1,5 +1,5 @@
 # make book [PROFILE=quick|paper|smoke]   make test   make bench   make clean
-# make landscapes PROFILE=paper [SCHEDULER=tcp://host:8786]: the S3 databases alone
+# make landscapes PROFILE=paper [SCHEDULER=tcp://host:8786]: the S3 and S4 databases alone
 PYTHON ?= $(if $(shell command -v python3.11),python3.11,python3)
 PROFILE ?= quick
 VENV = .venv

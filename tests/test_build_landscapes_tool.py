@@ -1,4 +1,4 @@
-"""tools/build_landscapes.py: the S3 landscape databases of a profile, outside the book."""
+"""tools/build_landscapes.py: the S3 and S4 landscape databases of a profile, outside the book."""
 import sys
 from pathlib import Path
 
@@ -23,12 +23,19 @@ def test_paper_profile_is_the_papers_grid():
     assert grid == {(h, n) for h in (1, 2, 3) for n in (100, 1000, 2000, 10000, 100000)}
 
 
+def test_paper_profile_has_the_sis_glass_systems():
+    specs = dict(tool.profile_glass_specs("paper"))
+    assert {name: (s.n_a, s.n_b, s.density) for name, s in specs.items()} == {
+        "BLJ60": (48, 12, 1.0), "BLJ256": (204, 52, 1.0)}
+
+
 def test_status_follows_the_builds_and_bad_profiles_exit(capsys):
     tool.main(["--profile", "smoke", "--status"])
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and all("missing" in line for line in out)
+    assert len(out) == 5 and all("missing" in line for line in out)
+    assert [line.split()[0] for line in out[-2:]] == ["BLJ60", "BLJ256"]
     build_landscape(tool.profile_specs("smoke")[0][1])
-    tool.main(["--profile", "smoke", "--status", "--layers", "1", "--no-fig-s3"])
+    tool.main(["--profile", "smoke", "--status", "--layers", "1", "--no-fig-s3", "--no-glass"])
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith("H=1 N=30") and "complete" in line
     with pytest.raises(SystemExit, match="unknown profile 'nope'"):

@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Build the loss-landscape databases of a profile's S3 landscapes chapter, outside the
-notebook: the long part of ``make book PROFILE=paper``, which then reuses them.
+"""Build the landscape databases of a profile's S3 landscapes chapter (networks) and S4
+chapter (the glass-former), outside the notebooks: the long part of ``make book
+PROFILE=paper``, which then reuses them.
 
-    python tools/build_landscapes.py --profile paper                   # all 16
-    python tools/build_landscapes.py --profile paper --layers 1 --n-data 100 1000
+    python tools/build_landscapes.py --profile paper                   # all 18
+    python tools/build_landscapes.py --profile paper --layers 1 --n-data 100 1000 --no-glass
     python tools/build_landscapes.py --profile paper --scheduler tcp://host:8786
     python tools/build_landscapes.py --profile paper --status          # what is built
 
@@ -20,11 +21,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_book import BookError, load_profile  # noqa: E402
 
+from ljatlib.landscape.glass import glass_chapter_specs  # noqa: E402
 from ljatlib.landscape.runs import (build_landscapes, chapter_specs, landscape_path,  # noqa: E402
                                    landscape_status)
 from ljatlib.storage import DatabaseError  # noqa: E402
 
 CHAPTER = "s3_landscapes"
+GLASS_CHAPTER = "s4_glass_former"
+GLASS_PARAMETERS = ["blj60_hops", "blj256_hops", "density", "cutoff", "bh_step_size",
+                    "bh_temperature", "connect_attempts"]
 
 
 def profile_specs(profile):
@@ -39,6 +44,17 @@ def profile_specs(profile):
         raise BookError(f"profile {profile!r}: {CHAPTER} lacks {', '.join(missing)}")
     grid, s3 = chapter_specs(**{n: params[n] for n in names})
     return [(f"H={h} N={n}", spec) for (h, n), spec in grid.items()] + [("Fig. S3", s3)]
+
+
+def profile_glass_specs(profile):
+    """[(label, spec)] of the S4 chapter in ``profile`` (BLJ60, BLJ256)."""
+    params = (load_profile(profile).get("chapters") or {}).get(GLASS_CHAPTER)
+    if not params:
+        raise BookError(f"profile {profile!r} has no {GLASS_CHAPTER} parameters")
+    missing = [n for n in GLASS_PARAMETERS if n not in params]
+    if missing:
+        raise BookError(f"profile {profile!r}: {GLASS_CHAPTER} lacks {', '.join(missing)}")
+    return list(glass_chapter_specs(**{n: params[n] for n in GLASS_PARAMETERS}).items())
 
 
 def describe(spec):
@@ -58,6 +74,7 @@ def main(argv=None):
     ap.add_argument("--layers", type=int, nargs="*", help="only these H (default: all)")
     ap.add_argument("--n-data", type=int, nargs="*", help="only these N_data (default: all)")
     ap.add_argument("--no-fig-s3", action="store_true", help="skip Fig. S3's database")
+    ap.add_argument("--no-glass", action="store_true", help="skip S4's BLJ60 and BLJ256 databases")
     ap.add_argument("--scheduler", default="", help="Dask scheduler address (default: local)")
     ap.add_argument("--status", action="store_true", help="only report what is built")
     args = ap.parse_args(argv)
@@ -71,6 +88,8 @@ def main(argv=None):
                         and (not args.n_data or spec.n_data in args.n_data))
             if keep:
                 chosen.append((label, spec))
+        if not args.no_glass:
+            chosen += profile_glass_specs(args.profile)
     except BookError as err:
         sys.exit(f"error: {err}")
     if not args.status:

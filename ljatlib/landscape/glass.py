@@ -111,3 +111,13 @@ class GlassLandscape:
 
     def close(self):
         self.db.close()
+
+
+def glass_chapter_specs(blj60_hops, blj256_hops, density=1.0, cutoff=2.5, bh_step_size=0.3,
+                        bh_temperature=1.0, connect_attempts=10):
+    """{"BLJ60": spec, "BLJ256": spec} of the S4 chapter, from its parameters
+    (book/profiles/*.yml)."""
+    options = dict(density=density, cutoff=cutoff, step_size=bh_step_size,
+                   temperature=bh_temperature, connect_attempts=connect_attempts)
+    return {"BLJ60": GlassSpec(48, 12, blj60_hops, **options),
+            "BLJ256": GlassSpec(204, 52, blj256_hops, **options)}
