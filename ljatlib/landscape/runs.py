@@ -216,11 +216,11 @@ def _store_properties(db, net, data):
 
 
 def _setup(spec):
-    """(system, start(rng) -> x0, finish(db)) of a build."""
+    """(system, start(rng) -> x0, finish(db), connect options) of a build."""
     if isinstance(spec, GlassSpec):
         return glass_setup(spec)
     net, system, data = _problem(spec)
-    return system, net.random_weights, lambda db: _store_properties(db, net, data)
+    return system, net.random_weights, lambda db: _store_properties(db, net, data), {}
 
 
 def build_landscape(spec, path=None, progress=False):
@@ -248,14 +248,15 @@ def build_landscape(spec, path=None, progress=False):
     if _is_complete(spec, path):
         return path
     begin = time.perf_counter()
-    system, start, finish = _setup(spec)
+    system, start, finish, connect_options = _setup(spec)
     path.parent.mkdir(parents=True, exist_ok=True)
     with Database(path, system=system.description, same_structure=system.same_structure) as db:
         _check_owner(db, spec, claim=True)
         rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
         report = explore(system, db, start(rng), spec.n_hops, seed=rng,
                          temperature=spec.temperature, step_size=spec.step_size,
-                         connect_attempts=spec.connect_attempts, progress=progress)
+                         connect_attempts=spec.connect_attempts, progress=progress,
+                         **connect_options)
         finish(db)
         summary = {**report.__dict__, "seconds": round(time.perf_counter() - begin, 3)}
         _set_meta(db, landscape_report=json.dumps(summary), landscape_complete="1")
