@@ -1,6 +1,23 @@
 """Input checks shared by the public functions."""
 
+import numbers
+
 import numpy as np
+
+
+def check_integer(value, name, minimum):
+    """``value`` as an int, or ValueError unless it is an integer (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_positive(value, name):
+    """``value`` as a float, or ValueError unless it is finite and > 0."""
+    out = float(value)
+    if not (np.isfinite(out) and out > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    return out
 
 
 def as_finite_array(a, name, ndim=None, shape_tail=None):

@@ -11,11 +11,9 @@ they take a network's :class:`~ljatlib.landscape.runs.LandscapeSpec`; its file i
 
 import hashlib
 import json
-import numbers
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
+from .._validation import check_integer, check_positive
 from ..potentials.binary_lj import BinaryLJ
 from ..storage import Database
 from .system import System, binary_lj_system
@@ -66,20 +64,10 @@ class GlassSpec:
     def __post_init__(self):
         for name, minimum in (("n_a", 0), ("n_b", 0), ("n_hops", 0), ("seed", 0),
                               ("connect_attempts", 0), ("neb_max_iter", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-            object.__setattr__(self, name, int(value))
+            object.__setattr__(self, name, check_integer(getattr(self, name), name, minimum))
         for name in ("density", "cutoff", "step_size", "temperature"):
-            value = float(getattr(self, name))
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be finite and > 0, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, check_positive(getattr(self, name), name))
         self.potential()  # validates the atom counts against density and cutoff
-
-    @property
-    def n_atoms(self):
-        return self.n_a + self.n_b
 
     def potential(self):
         return BinaryLJ(self.n_a, self.n_b, density=self.density, cutoff=self.cutoff)
@@ -94,9 +82,6 @@ class GlassSpec:
 
     def file_stem(self):
         return f"blj{self.n_a}-{self.n_b}_rho{self.density:g}"
-
-    def name(self):
-        return f"BLJ{self.n_atoms}"
 
 
 def glass_setup(spec):

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .._validation import check_integer, check_positive
 from ..data import DATASETS, make_dataset
 from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
@@ -48,12 +49,6 @@ from .system import System, network_system
 LANDSCAPE_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
 PROPERTIES = ("train_loss", "test_loss", "test_auc")
-
-
-def _integer(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -99,21 +94,18 @@ class LandscapeSpec:
         scalar = isinstance(hidden, (numbers.Integral, str)) or not hasattr(hidden, "__len__")
         if scalar or len(hidden) == 0:
             raise ValueError(f"hidden must be a non-empty tuple of positive ints, got {hidden!r}")
-        hidden = tuple(_integer(h, "every hidden layer size", 1) for h in hidden)
+        hidden = tuple(check_integer(h, "every hidden layer size", 1) for h in hidden)
         lam = float(self.lam)
         if not (np.isfinite(lam) and lam >= 0):
             raise ValueError(f"lam must be finite and >= 0, got {self.lam!r}")
         for name in ("step_size", "temperature"):
-            value = float(getattr(self, name))
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be finite and > 0, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, check_positive(getattr(self, name), name))
         checked = {"hidden": hidden, "lam": lam,
-                   "n_data": _integer(self.n_data, "n_data", 1),
-                   "n_hops": _integer(self.n_hops, "n_hops", 0),
-                   "seed": _integer(self.seed, "seed", 0),
-                   "connect_attempts": _integer(self.connect_attempts, "connect_attempts", 0),
-                   "n_test": _integer(self.n_test, "n_test", 2)}
+                   "n_data": check_integer(self.n_data, "n_data", 1),
+                   "n_hops": check_integer(self.n_hops, "n_hops", 0),
+                   "seed": check_integer(self.seed, "seed", 0),
+                   "connect_attempts": check_integer(self.connect_attempts, "connect_attempts", 0),
+                   "n_test": check_integer(self.n_test, "n_test", 2)}
         for name in ("n_data", "n_test"):
             if checked[name] > D2_HALF:
                 raise ValueError(f"{name} must be <= {D2_HALF} (half of D2), got {checked[name]}")

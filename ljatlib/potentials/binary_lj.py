@@ -22,7 +22,7 @@ d = x_i - x_j (the image's separation vector).
 import numba
 import numpy as np
 
-from .._validation import as_finite_array
+from .._validation import as_finite_array, check_integer, check_positive
 
 # Kob & Andersen (1995): species A (index 0) and B (index 1).
 KOB_ANDERSEN_SIGMA = ((1.0, 0.8), (0.8, 0.88))
@@ -145,18 +145,12 @@ class BinaryLJ:
 
     def __init__(self, n_a, n_b, density=1.0, cutoff=2.5, sigma=KOB_ANDERSEN_SIGMA,
                  epsilon=KOB_ANDERSEN_EPSILON):
-        for name, value in (("n_a", n_a), ("n_b", n_b)):
-            if isinstance(value, bool) or int(value) != value or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-        self.n_a, self.n_b = int(n_a), int(n_b)
+        self.n_a, self.n_b = check_integer(n_a, "n_a", 0), check_integer(n_b, "n_b", 0)
         self.n_atoms = self.n_a + self.n_b
         if self.n_atoms < 2:
             raise ValueError(f"need at least 2 atoms, got {self.n_atoms}")
-        self.density, self.cutoff = float(density), float(cutoff)
-        if not (np.isfinite(self.density) and self.density > 0):
-            raise ValueError(f"density must be finite and > 0, got {density!r}")
-        if not (np.isfinite(self.cutoff) and self.cutoff > 0):
-            raise ValueError(f"cutoff must be finite and > 0, got {cutoff!r}")
+        self.density = check_positive(density, "density")
+        self.cutoff = check_positive(cutoff, "cutoff")
         sig = as_finite_array(sigma, "sigma", ndim=2, shape_tail=(2, 2))
         eps = as_finite_array(epsilon, "epsilon", ndim=2, shape_tail=(2, 2))
         if np.any(sig <= 0) or np.any(eps <= 0) or np.any(sig != sig.T) or np.any(eps != eps.T):
