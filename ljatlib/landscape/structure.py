@@ -168,7 +168,6 @@ def periodic_align(a, b, box, types, max_rounds=10):
         return d - box * np.round(d / box)
 
     order = np.arange(len(pa))
-    shift = np.zeros(3)
     for _ in range(max_rounds):
         shift = nearest(pb[order] - pa).mean(axis=0)
         new = order.copy()

@@ -95,12 +95,11 @@ def hessian_flat(x, out, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
     """Hessian (3N, 3N) of one configuration x (3N,), written into ``out``."""
     n = x.shape[0] // 3
     out[:, :] = 0.0
-    d = np.empty(3)
+    d, d0 = np.empty(3), np.empty(3)
     for i in range(n - 1):
         for j in range(i + 1, n):
             ti, tj = types[i], types[j]
             rc2_ij = rc2[ti, tj]
-            d0 = np.empty(3)
             for c in range(3):
                 d0[c] = x[3 * i + c] - x[3 * j + c]
                 d0[c] -= box * np.floor(d0[c] / box + 0.5)
