@@ -1,0 +1,84 @@
+"""Transition-state refinement: the partitioned (Lanczos + Cholesky) EF step used above
+``dense_below`` coordinates and the hybrid EF, against the full-diagonalisation EF."""
+
+import numpy as np
+import pytest
+
+from ljatlib.landscape import binary_lj_system, ljat3_system
+from ljatlib.optimize import lbfgs
+from ljatlib.potentials.binary_lj import BinaryLJ
+from ljatlib.transition_states import dneb, eigenvector_following, hybrid_eigenvector_following
+from ljatlib.transition_states.eigenvector_following import _partitioned_step
+
+
+@pytest.fixture(scope="module")
+def blj_band():
+    """A 16-atom Kob-Andersen box, two of its minima and a DNEB between them."""
+    pot = BinaryLJ(13, 3)
+    system = binary_lj_system(pot)
+    rng = np.random.default_rng(4)
+    a = lbfgs(system.fun_grad, pot.random_configuration(rng), tol=1e-8, max_step=0.1).x
+    b = lbfgs(system.fun_grad, a + rng.uniform(-0.3, 0.3, a.shape), tol=1e-8, max_step=0.1).x
+    band = dneb(system, a, system.align(a, b), n_images=12, max_iter=300)
+    assert band.local_maxima()
+    return system, band
+
+
+def test_partitioned_step_reads_the_inertia_off_one_cholesky():
+    g = np.array([0.1, 0.2, -0.3])
+    e1 = np.array([1.0, 0.0, 0.0])
+    step, negative = _partitioned_step(np.diag([-1.0, 2.0, 4.0]), None, g, e1, 10.0)
+    assert negative
+    assert step[1:] == pytest.approx([-0.1, 0.075])  # Newton in the complement
+    assert step[0] > 0  # uphill along e1 (g . e1 > 0)
+    assert not _partitioned_step(np.diag([1.0, 2.0, 4.0]), None, g, e1, 10.0)[1]
+    # a negative mode off the followed direction: no step, and it says so
+    assert _partitioned_step(np.diag([1.0, -2.0, 4.0]), None, g, e1, 10.0) == (None, True)
+    # the step length is capped
+    assert np.linalg.norm(_partitioned_step(np.diag([-1.0, 2.0, 4.0]), None, 100 * g, e1, 0.05)[0]) \
+        == pytest.approx(0.05)
+
+
+def test_lanczos_lowest_mode_equals_the_full_diagonalisation(blj_band):
+    system, band = blj_band
+    for x in (band.images[0], band.images[band.local_maxima()[0]]):
+        vals, vecs = system.projected_hessian_eigh(x)
+        b, v = system.lowest_mode(x, dense_below=0)
+        assert b == pytest.approx(vals[0], abs=1e-8)
+        assert abs(v @ vecs[:, 0]) == pytest.approx(1.0, abs=1e-6)
+        assert np.allclose(system.zero_modes(x) @ v, 0.0, atol=1e-8)  # not a translation
+
+
+@pytest.mark.parametrize("method", ["partitioned", "hybrid"])
+def test_cheaper_refinements_converge_to_the_transition_state_of_the_full_ef(blj_band, method):
+    """From near a transition state (the full EF's, displaced by 0.05 per coordinate at
+    most) both converge back to it. (From a band maximum without negative curvature
+    they may climb to another one: their climbing steps differ from the full EF's.)"""
+    system, band = blj_band
+    i = band.local_maxima()[0]
+    full = eigenvector_following(system, band.images[i], direction=band.tangent(i), max_distance=2.0)
+    assert full.converged
+    start = full.x + np.random.default_rng(0).uniform(-0.05, 0.05, full.x.shape)
+    if method == "partitioned":
+        ts = eigenvector_following(system, start, dense_below=0)
+    else:
+        ts = hybrid_eigenvector_following(system, start, dense_below=0, max_iter=2000)
+    assert ts.converged and ts.n_negative == 1 and ts.rms < 1e-9
+    assert ts.energy == pytest.approx(full.energy, abs=1e-8)
+    assert np.linalg.norm(ts.x - system.align(ts.x, full.x)) < 1e-5
+    assert abs(ts.eigenvector @ full.eigenvector) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_partitioned_ef_with_rotations_as_zero_modes():
+    """LJAT3: six rigid-body zero modes that change with the geometry; the triangle <->
+    linear transition state (energy -1.98507, tests/test_landscape.py)."""
+    system = ljat3_system()
+    linear = np.array([[0, 0, 0], [1.1, 0, 0], [2.2, 0, 0]], float)
+    triangle = np.array([[0, 0, 0], [1.1, 0, 0], [0.55, 0.95, 0]], float)
+    a = lbfgs(system.fun_grad, triangle.ravel(), tol=1e-9).x
+    b = lbfgs(system.fun_grad, linear.ravel(), tol=1e-9).x
+    band = dneb(system, a, system.align(a, b), n_images=10, max_iter=300)
+    i = band.local_maxima()[0]
+    ts = eigenvector_following(system, band.images[i], direction=band.tangent(i), dense_below=0)
+    assert ts.converged and ts.n_negative == 1
+    assert ts.energy == pytest.approx(-1.98507, abs=1e-5)
