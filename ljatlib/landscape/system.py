@@ -15,22 +15,10 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
+from .._threads import one_blas_thread
 from ..potentials import binary_lj, ljat3
 from .structure import SameNetwork, kabsch_align, network_align, periodic_align, same_ljat3
-
-
-_BLAS = None
-
-
-def _one_blas_thread():
-    """Context manager: BLAS on one thread. The controller (which scans the loaded
-    libraries, about 0.1-1 ms) is made once per process; limiting then costs ~10 us."""
-    global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
 
 
 @dataclass
@@ -83,7 +71,7 @@ class System:
         BLAS runs on one thread: its threads only slow matrices this small, and after a
         call they spin and starve numba's parallel loss kernels (seen: 100x slower)."""
         h = self.hessian(x)
-        with _one_blas_thread():
+        with one_blas_thread():
             if self.zero_modes is None:
                 return np.linalg.eigh(h)
             z = self.zero_modes(x)
@@ -112,7 +100,7 @@ class System:
             z = self.zero_modes(x)
             h = h + (2.0 * np.abs(np.diag(h)).max() + 1.0) * (z.T @ z)
         start = None if v0 is None else np.asarray(v0, dtype=float).ravel()
-        with _one_blas_thread():
+        with one_blas_thread():
             vals, vecs = eigsh(h, k=1, which="SA", v0=start, tol=tol)
         return float(vals[0]), vecs[:, 0]
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._threads import one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
 
 
@@ -111,6 +112,11 @@ def _partitioned_step(hess, zero, g, u, max_step):
     eigenvalue (besides its zero modes; from the Schur complement of ``u``). (None,
     True) if it is not positive definite perpendicular to ``u`` (two or more negative
     modes, or one not along ``u``)."""
+    with one_blas_thread():  # see ljatlib._threads
+        return _partitioned_step_body(hess, zero, g, u, max_step)
+
+
+def _partitioned_step_body(hess, zero, g, u, max_step):
     from scipy.linalg import LinAlgError, cho_factor, cho_solve
     q = u[:, None] if zero is None else np.column_stack([u, zero.T])
     hq = hess @ q

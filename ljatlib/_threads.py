@@ -1,0 +1,18 @@
+"""BLAS on one thread around the small dense linear algebra of the landscape tools.
+
+At a few hundred coordinates BLAS threads only slow a diagonalisation or a Cholesky
+factorisation down, and after a call they spin and starve numba's parallel kernels
+that run next (seen: loss kernels 100x slower; a BLJ256 band force 2x slower)."""
+
+from threadpoolctl import ThreadpoolController
+
+_BLAS = None
+
+
+def one_blas_thread():
+    """Context manager: BLAS on one thread. The controller (which scans the loaded
+    libraries, about 0.1-1 ms) is made once per process; limiting then costs ~10 us."""
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
