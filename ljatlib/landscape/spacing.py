@@ -1,0 +1,75 @@
+"""How far apart the stored minima lie, and how flat the landscape is around them.
+
+Connecting two minima is hard when they are far apart compared with the steps a
+transition state makes (the distance between its two minima): a double-ended search
+then needs many intermediate minima, and each search finds a transition state whose
+minima are new. :func:`landscape_spacing` measures both distances (after alignment,
+``System.distance``) and, at each minimum, how many Hessian eigenvalues are soft.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Spacing:
+    """Distances in coordinate units (weights for a network).
+
+    Attributes
+    ----------
+    ts_span : ndarray (n_ts,)
+        Distance between the two minima of each non-degenerate transition state (the
+        lowest ``max_transition_states``).
+    nearest : ndarray (n,)
+        For each of the ``n`` lowest minima, the distance to the closest other of them.
+    soft_fraction : ndarray (n,)
+        For each of those minima, the fraction of its Hessian eigenvalues (zero modes
+        removed) below ``soft_curvature``.
+    """
+
+    ts_span: np.ndarray
+    nearest: np.ndarray
+    soft_fraction: np.ndarray
+
+
+def landscape_spacing(system, db, soft_curvature, max_minima=40, max_transition_states=500):
+    """Spacing of the minima and transition states stored in ``db``.
+
+    Parameters
+    ----------
+    system : :class:`~ljatlib.landscape.System`
+    db : :class:`~ljatlib.storage.Database`
+    soft_curvature : float
+        Eigenvalues below this count as soft (for a network loss with L2 coefficient
+        lambda, e.g. 2 x 2 lambda: the data term adds less curvature than the L2 term).
+    max_minima : int
+        Nearest-neighbour distances and soft fractions for the lowest this many minima
+        (an alignment per pair: about 5 ms for a (3, 3) network).
+    max_transition_states : int
+        Spans of the lowest this many non-degenerate transition states.
+
+    Returns
+    -------
+    Spacing
+    """
+    if not soft_curvature > 0:
+        raise ValueError(f"soft_curvature must be > 0, got {soft_curvature!r}")
+    if int(max_minima) != max_minima or max_minima < 2:
+        raise ValueError(f"max_minima must be an integer >= 2, got {max_minima!r}")
+    minima = {m.id: m for m in db.minima()}
+    states = sorted((t for t in db.transition_states() if t.minimum1 != t.minimum2),
+                    key=lambda t: t.energy)[:int(max_transition_states)]
+    spans = [system.distance(minima[t.minimum1].coords, minima[t.minimum2].coords) for t in states]
+    lowest = sorted(minima.values(), key=lambda m: m.energy)[:int(max_minima)]
+    n = len(lowest)
+    dist = np.full((n, n), np.inf)
+    for i in range(n):
+        for j in range(i + 1, n):
+            dist[i, j] = dist[j, i] = system.distance(lowest[i].coords, lowest[j].coords)
+    soft = []
+    for m in lowest:
+        vals, _ = system.projected_hessian_eigh(m.coords)
+        soft.append(float(np.mean(vals < soft_curvature)))
+    nearest = dist.min(axis=1) if n > 1 else np.array([])
+    return Spacing(np.array(spans, float), nearest, np.array(soft, float))
