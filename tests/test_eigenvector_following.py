@@ -49,6 +49,18 @@ def test_lanczos_lowest_mode_equals_the_full_diagonalisation(blj_band):
         assert np.allclose(system.zero_modes(x) @ v, 0.0, atol=1e-8)  # not a translation
 
 
+def test_lowest_mode_falls_back_when_lanczos_does_not_converge(blj_band, monkeypatch):
+    import scipy.sparse.linalg
+
+    def fail(*args, **kwargs):
+        raise scipy.sparse.linalg.ArpackNoConvergence("no convergence", np.array([]), np.array([]))
+    system, band = blj_band
+    x = band.images[band.local_maxima()[0]]
+    monkeypatch.setattr(scipy.sparse.linalg, "eigsh", fail)
+    b, v = system.lowest_mode(x, dense_below=0)
+    assert b == pytest.approx(system.projected_hessian_eigh(x)[0][0], abs=1e-12)
+
+
 @pytest.mark.parametrize("method", ["partitioned", "hybrid"])
 def test_cheaper_refinements_converge_to_the_transition_state_of_the_full_ef(blj_band, method):
     """From near a transition state (the full EF's, displaced by 0.05 per coordinate at
