@@ -4,6 +4,8 @@ At a few hundred coordinates BLAS threads only slow a diagonalisation or a Chole
 factorisation down, and after a call they spin and starve numba's parallel kernels
 that run next (seen: loss kernels 100x slower; a BLJ256 band force 2x slower)."""
 
+import functools
+
 from threadpoolctl import ThreadpoolController
 
 _BLAS = None
@@ -16,3 +18,12 @@ def one_blas_thread():
     if _BLAS is None:
         _BLAS = ThreadpoolController()
     return _BLAS.limit(limits=1, user_api="blas")
+
+
+def with_one_blas_thread(fn):
+    """Decorator: ``fn`` runs under :func:`one_blas_thread`."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with one_blas_thread():
+            return fn(*args, **kwargs)
+    return wrapper

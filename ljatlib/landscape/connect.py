@@ -30,7 +30,7 @@ import networkx as nx
 import numpy as np
 from tqdm import tqdm
 
-from .._threads import one_blas_thread
+from .._threads import with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams
 from ..transition_states import connected_minima, dneb, eigenvector_following
 from ..transition_states.eigenvector_following import tighten_minimum
@@ -59,6 +59,7 @@ def _identify_minimum(system, db, res, tol):
     return None, (tight if ok else None)
 
 
+@with_one_blas_thread
 def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None, push_off=0.2,
                 align=True, max_maxima=None, stop_when_connected=True, ts_max_distance="auto",
                 endpoint_climbs=False,
@@ -86,15 +87,6 @@ def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None
 
     Returns the number of new transition states stored. BLAS runs on one thread
     throughout (``ljatlib._threads``: measured, a BLJ256 build 82 s instead of 124 s)."""
-    with one_blas_thread():
-        return _search_pair(system, db, m1, m2, n_images, neb_kwargs, ef_kwargs, push_off, align,
-                            max_maxima, stop_when_connected, ts_max_distance, endpoint_climbs, tol,
-                            push_max_step, loose_tol)
-
-
-def _search_pair(system, db, m1, m2, n_images, neb_kwargs, ef_kwargs, push_off, align, max_maxima,
-                 stop_when_connected, ts_max_distance, endpoint_climbs, tol, push_max_step,
-                 loose_tol):
     end = _align(system, m1.coords, m2.coords) if align else m2.coords
     band = dneb(system, m1.coords, end, n_images=n_images, **(neb_kwargs or {}))
     d = float(np.linalg.norm(end - m1.coords))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._threads import one_blas_thread
+from .._threads import with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
 
 
@@ -103,6 +103,7 @@ def _ef_step(F, b, max_step):
     return np.clip(h, -max_step, max_step)
 
 
+@with_one_blas_thread  # see ljatlib._threads
 def _partitioned_step(hess, zero, g, u, max_step):
     """EF step uphill along the unit vector ``u`` and Newton downhill in the space
     perpendicular to ``u`` and the zero modes (rows of ``zero``, or None), by one
@@ -112,11 +113,6 @@ def _partitioned_step(hess, zero, g, u, max_step):
     eigenvalue (besides its zero modes; from the Schur complement of ``u``). (None,
     True) if it is not positive definite perpendicular to ``u`` (two or more negative
     modes, or one not along ``u``)."""
-    with one_blas_thread():  # see ljatlib._threads
-        return _partitioned_step_body(hess, zero, g, u, max_step)
-
-
-def _partitioned_step_body(hess, zero, g, u, max_step):
     from scipy.linalg import LinAlgError, cho_factor, cho_solve
     q = u[:, None] if zero is None else np.column_stack([u, zero.T])
     hq = hess @ q
