@@ -51,13 +51,12 @@ def hybrid_eigenvector_following(system, x0, tol=1e-9, max_iter=500, max_uphill=
     """Refine a transition-state guess ``x0`` (e.g. the highest DNEB image) by hybrid
     eigenvector-following: an EF step uphill along the lowest Hessian eigenvector v
     (``System.lowest_mode``: Lanczos, no full diagonalisation, above ``dense_below``
-    coordinates),
-    then ``n_tangent`` LBFGS steps (max step ``tangent_max_step``) on the gradient with
-    its v component removed.
+    coordinates), then ``n_tangent`` LBFGS steps (max step ``tangent_max_step``) on
+    the gradient with its v component removed.
 
     ``direction`` (e.g. the band tangent at ``x0``): while the lowest eigenvalue is not
-    negative, climb along it (its part perpendicular to nothing else: the band tangent
-    itself) instead of along the softest mode, which need not lie along the path.
+    negative, climb along it instead of along the softest mode, which need not lie
+    along the path.
     ``max_distance``: abandoned, unconverged, once farther than this from ``x0`` (as
     :func:`eigenvector_following`). A candidate (RMS gradient < ``tol``, lowest
     eigenvalue negative) is checked by one full diagonalisation: converged only with
@@ -68,7 +67,6 @@ def hybrid_eigenvector_following(system, x0, tol=1e-9, max_iter=500, max_uphill=
                           max_iter=n_tangent)
     track = None if direction is None else np.asarray(direction, float).ravel() / np.linalg.norm(direction)
     v = track
-    result = None
     for it in range(max_iter + 1):
         f, g = system.fun_grad(x)
         b, v = system.lowest_mode(x, v0=v, dense_below=dense_below)
@@ -77,10 +75,10 @@ def hybrid_eigenvector_following(system, x0, tol=1e-9, max_iter=500, max_uphill=
         if rms < tol and b < -negative_tol or drifted or it == max_iter:
             vals, vecs = system.projected_hessian_eigh(x)
             n_neg = int(np.sum(vals < -negative_tol))
-            result = TransitionStateResult(x, float(f), rms, float(vals[0]), vecs[:, 0], n_neg, it,
-                                           rms < tol and n_neg == 1 and not drifted)
-            if result.converged or drifted or it == max_iter:
-                return result
+            converged = rms < tol and n_neg == 1 and not drifted
+            if converged or drifted or it == max_iter:
+                return TransitionStateResult(x, float(f), rms, float(vals[0]), vecs[:, 0], n_neg, it,
+                                             converged)
         up = v if (track is None or b < -negative_tol) else track
         F = g @ up
         if b < -negative_tol:
@@ -93,7 +91,6 @@ def hybrid_eigenvector_following(system, x0, tol=1e-9, max_iter=500, max_uphill=
             e, gy = system.fun_grad(y)
             return e, gy - (gy @ up) * up
         x = lbfgs(projected, x, tangent).x
-    return result
 
 
 def _ef_step(F, b, max_step):
