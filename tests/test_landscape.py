@@ -52,19 +52,25 @@ def test_interrupted_connection_resumes_without_duplicates(tmp_path):
     assert db.counts()[0] == 4
 
 
-@pytest.mark.parametrize("seed", [1, 2, 9])
-def test_network_landscape_is_connected(seed):
-    d1 = make_dataset("D1", n=400)
-    X, y = d1.split("train")
-    net = MLP((3,))  # lambda = 1e-5; 50 data give several minima
-    # seed 1 (numpy 2.4, numba 0.68): the searches find 10 minima below the two from
-    # basin-hopping, and joining the higher one to the final global minimum took 11-20 attempts
+def network_database(seed):
+    """(system, in-memory database) of the basin-hopping minima (20 steps from ``seed``)
+    of an MLP (3,) loss (lambda = 1e-5) on 50 D1 points: several minima."""
+    X, y = make_dataset("D1", n=400).split("train")
+    net = MLP((3,))
     system = network_system(net, X[:50], y[:50])
     db = Database(":memory:", system=system.description, same_structure=system.same_structure)
     res = basin_hopping(system.fun_grad, net.random_weights(seed), 20, seed=seed,
                         same_structure=system.same_structure)
     for f, x in res.minima:
         db.add_minimum(f, x)
+    return system, db
+
+
+@pytest.mark.parametrize("seed", [1, 2, 9])
+def test_network_landscape_is_connected(seed):
+    # seed 1 (numpy 2.4, numba 0.68): the searches find 10 minima below the two from
+    # basin-hopping, and joining the higher one to the final global minimum took 11-20 attempts
+    system, db = network_database(seed)
     assert db.counts()[0] >= 2
     left = connect_to_global_minimum(system, db, max_attempts=20, n_images=20)
     assert left == []
@@ -126,14 +132,17 @@ def test_connect_searches_between_aligned_copies(monkeypatch):
     a, b = net.random_weights(rng, 3.0), net.random_weights(rng, 3.0)
     seen = []
 
+    class Stop(Exception):
+        pass
+
     def fake_dneb(system_, x_start, x_end, **kwargs):
         seen.append((x_start, x_end))
-        raise StopIteration
+        raise Stop
     monkeypatch.setattr(connect_module, "dneb", fake_dneb)
     db = Database(":memory:")
     m1, _ = db.add_minimum(0.0, a)
     m2, _ = db.add_minimum(1.0, b)
-    with pytest.raises(StopIteration):
+    with pytest.raises(Stop):
         connect_module.search_pair(system, db, m1, m2)
     assert np.allclose(seen[0][1], network_align(net, a, b))
     assert np.linalg.norm(seen[0][1] - a) < np.linalg.norm(b - a)

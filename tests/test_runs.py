@@ -1,5 +1,4 @@
 import dataclasses
-import sys
 
 import numpy as np
 import pytest
@@ -27,9 +26,8 @@ def interrupt(monkeypatch, where):
     properties of one minimum ("properties")."""
     def boom(*args, **kwargs):
         raise KeyboardInterrupt(f"interrupted at {where}")
-    if where == "connect":  # the package's `explore` attribute is the function: use the module
-        explore_module = sys.modules["ljatlib.landscape.explore"]
-        monkeypatch.setattr(explore_module, "connect_to_global_minimum", boom)
+    if where == "connect":
+        monkeypatch.setattr(runs, "connect_in_rounds", boom)
     else:
         calls = []
         real = runs.auc
@@ -53,7 +51,8 @@ def test_tiny_build_has_properties_and_second_call_changes_nothing(monkeypatch):
         assert p["test_loss"] > 0 and 0 <= p["test_auc"] <= 1
     land.close()
     before = path.read_bytes()
-    monkeypatch.setattr(runs, "explore", None)  # a second build must not explore again
+    monkeypatch.setattr(runs, "store_basin_hopping_minima", None)  # a second build must not
+    monkeypatch.setattr(runs, "connect_in_rounds", None)  # explore again
     monkeypatch.setattr(runs, "make_dataset", None)
     assert build_landscape(TINY) == path
     assert path.read_bytes() == before
@@ -87,6 +86,8 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     for where in ("connect", "properties"):  # interrupted twice, then left to finish
         with monkeypatch.context() as mp:
             interrupt(mp, where)
+            if where == "properties":  # basin-hopping was done before the first interruption
+                mp.setattr(runs, "store_basin_hopping_minima", None)
             with pytest.raises(KeyboardInterrupt):
                 build_landscape(SMALL)
         with pytest.raises(DatabaseError, match="incomplete"):

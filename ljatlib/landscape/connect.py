@@ -24,6 +24,10 @@ Measured (2 shared cores; MLP (3,) on 50 D1 points, the test's case, 8 seeds wit
 against 32.5 s; MLP (3,) on 250 D2 points (basin-hopping step 3, 7 minima): 6/6 in
 4.0 s with 20 images, 6.5 s with 50 (10.0 s before). The default band has 20 images:
 50 cost twice the time everywhere measured and connected nothing more.
+
+:func:`~ljatlib.landscape.rounds.connect_in_rounds` (what the book's databases use)
+makes the same choices for several minima at a time and runs their searches
+(:func:`band_transition_states`, without the database) in parallel.
 """
 
 import networkx as nx
@@ -88,28 +92,10 @@ def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None
     Returns the number of new transition states stored. BLAS runs on one thread
     throughout (``ljatlib._threads``: measured, a BLJ256 build 82 s instead of 124 s)."""
     end = _align(system, m1.coords, m2.coords) if align else m2.coords
-    band = dneb(system, m1.coords, end, n_images=n_images, **(neb_kwargs or {}))
-    d = float(np.linalg.norm(end - m1.coords))
-    if ts_max_distance == "auto":
-        limit = max(1.0, d)
-    else:
-        limit = ts_max_distance(d) if callable(ts_max_distance) else ts_max_distance
-    push_params = LBFGSParams(tol=loose_tol, memory=30, max_step=push_max_step, max_iter=100_000)
-    starts = list(band.local_maxima()[:max_maxima])
-    if endpoint_climbs:  # single-ended: climb out of each endpoint along the band
-        starts += [i for i in (1, len(band.images) - 2) if i not in starts and 0 < i < len(band.images) - 1]
     n_new = 0
-    for i in starts:
-        ef = {"direction": band.tangent(i), "tol": tol, **(ef_kwargs or {})}
-        if limit is not None:
-            ef.setdefault("max_distance", limit)
-        ts = eigenvector_following(system, band.images[i], **ef)
-        if not ts.converged:
-            continue
-        plus, minus = connected_minima(system, ts, push_off=push_off, tol=tol, tighten=False,
-                                       lbfgs_params=push_params, loose_tol=loose_tol)
-        if plus.status != 0 or minus.status != 0:
-            continue
+    for ts, plus, minus in band_transition_states(
+            system, m1.coords, end, n_images, neb_kwargs, ef_kwargs, push_off, max_maxima,
+            ts_max_distance, endpoint_climbs, tol, push_max_step, loose_tol):
         found = [_identify_minimum(system, db, r, tol) for r in (plus, minus)]
         if any(m is None and r is None for m, r in found):
             continue
@@ -124,6 +110,37 @@ def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None
         if new and stop_when_connected and are_connected(db, m1.id, m2.id):
             break
     return n_new
+
+
+def band_transition_states(system, x1, x2, n_images=20, neb_kwargs=None, ef_kwargs=None,
+                           push_off=0.2, max_maxima=None, ts_max_distance="auto",
+                           endpoint_climbs=False, tol=1e-9, push_max_step=0.1, loose_tol=1e-6):
+    """The search of :func:`search_pair` without a database: a DNEB from ``x1`` to
+    ``x2`` (as given, (n,) each) and eigenvector-following from its maxima. Yields
+    (TransitionStateResult, plus, minus) for each transition state converged to RMS
+    gradient ``tol`` whose two push-offs reached minima (LBFGS results converged to
+    ``loose_tol`` only); the caller may stop early."""
+    band = dneb(system, x1, x2, n_images=n_images, **(neb_kwargs or {}))
+    d = float(np.linalg.norm(np.asarray(x2, float) - np.asarray(x1, float)))
+    if ts_max_distance == "auto":
+        limit = max(1.0, d)
+    else:
+        limit = ts_max_distance(d) if callable(ts_max_distance) else ts_max_distance
+    push_params = LBFGSParams(tol=loose_tol, memory=30, max_step=push_max_step, max_iter=100_000)
+    starts = list(band.local_maxima()[:max_maxima])
+    if endpoint_climbs:  # single-ended: climb out of each endpoint along the band
+        starts += [i for i in (1, len(band.images) - 2) if i not in starts and 0 < i < len(band.images) - 1]
+    for i in starts:
+        ef = {"direction": band.tangent(i), "tol": tol, **(ef_kwargs or {})}
+        if limit is not None:
+            ef.setdefault("max_distance", limit)
+        ts = eigenvector_following(system, band.images[i], **ef)
+        if not ts.converged:
+            continue
+        plus, minus = connected_minima(system, ts, push_off=push_off, tol=tol, tighten=False,
+                                       lbfgs_params=push_params, loose_tol=loose_tol)
+        if plus.status == 0 and minus.status == 0:
+            yield ts, plus, minus
 
 
 def are_connected(db, id_a, id_b):
@@ -162,45 +179,64 @@ def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=4, dista
         raise ValueError(f"graph_minima must be 'local' or 'all', got {graph_minima!r}")
     first_new = None  # ids of the minima this call finds start here
     for _ in range(max_attempts):
-        g = landscape_graph(db)
-        if g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b):
-            return True
-        minima = {m.id: m for m in db.minima()}
         if first_new is None:
-            first_new = max(minima) + 1
-        component = {}
-        for k, nodes in enumerate(nx.connected_components(g)):
-            component.update(dict.fromkeys(nodes, k))
-        if graph_minima == "local":
-            ends = {component.get(id_a, -1), component.get(id_b, -2)}
-            minima = {i: m for i, m in minima.items()
-                      if i in (id_a, id_b) or i >= first_new or component.get(i) in ends}
-        full = nx.Graph()
-        ids = list(minima)
-        for i, p in enumerate(ids):
-            for q in ids[i + 1:]:
-                pair = (min(p, q), max(p, q))
-                if component.get(p, -1) == component.get(q, -2):
-                    full.add_edge(p, q, weight=0.0)
-                elif tries.get(pair, 0) < max_tries_per_pair:
-                    if pair not in distances:
-                        distances[pair] = _distance(system, minima[pair[0]].coords, minima[pair[1]].coords)
-                    full.add_edge(p, q, weight=distances[pair] ** 2)
-        if not (full.has_node(id_a) and full.has_node(id_b) and nx.has_path(full, id_a, id_b)):
-            return False
-        path = nx.dijkstra_path(full, id_a, id_b)
-        gaps = [(p, q) for p, q in zip(path, path[1:]) if full[p][q]["weight"] > 0]
-        if gap_choice == "closest":  # OPTIM: close the shortest gap of the path first
-            p, q = min(gaps, key=lambda pq: full[pq[0]][pq[1]]["weight"])
-        else:
-            p, q = gaps[0]
+            first_new = max(m.id for m in db.minima()) + 1
+        choice = choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair,
+                            gap_choice, graph_minima, lambda i: i >= first_new)
+        if choice is None:
+            return are_connected(db, id_a, id_b)
+        (p, q), minima = choice
         pair = (min(p, q), max(p, q))
         n_tried = tries.get(pair, 0)
         tries[pair] = n_tried + 1
-        # retries differ: more images, and every second one the copies as stored
-        search_pair(system, db, minima[p], minima[q], align=n_tried % 2 == 0,
-                    n_images=int(round(n_images * image_growth ** (n_tried // 2))), **search_kwargs)
+        search_pair(system, db, minima[p], minima[q], **gap_search(n_tried, n_images, image_growth),
+                    **search_kwargs)
     return are_connected(db, id_a, id_b)
+
+
+def gap_search(n_tried, n_images, image_growth=2.0):
+    """How the ``n_tried``-th retry of a gap differs (the same band gives the same
+    result): every second one joins the copies as stored, not the aligned ones, and
+    the band has ``image_growth`` times more images every two tries."""
+    return {"align": n_tried % 2 == 0,
+            "n_images": int(round(n_images * image_growth ** (n_tried // 2)))}
+
+
+def choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair=4,
+               gap_choice="closest", graph_minima="local", found=lambda i: False):
+    """The next pair of stored minima to search when connecting ``id_a`` and ``id_b``
+    (see :func:`connect`); ``found(id)``: whether a minimum was found while connecting
+    them (a node of the "local" graph). Returns ((p, q), {id: Minimum}), or None when
+    they are connected or no untried gap is left."""
+    g = landscape_graph(db)
+    if g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b):
+        return None
+    minima = {m.id: m for m in db.minima()}
+    component = {}
+    for k, nodes in enumerate(nx.connected_components(g)):
+        component.update(dict.fromkeys(nodes, k))
+    if graph_minima == "local":
+        ends = {component.get(id_a, -1), component.get(id_b, -2)}
+        minima = {i: m for i, m in minima.items()
+                  if i in (id_a, id_b) or found(i) or component.get(i) in ends}
+    full = nx.Graph()
+    ids = list(minima)
+    for i, p in enumerate(ids):
+        for q in ids[i + 1:]:
+            pair = (min(p, q), max(p, q))
+            if component.get(p, -1) == component.get(q, -2):
+                full.add_edge(p, q, weight=0.0)
+            elif tries.get(pair, 0) < max_tries_per_pair:
+                if pair not in distances:
+                    distances[pair] = _distance(system, minima[pair[0]].coords, minima[pair[1]].coords)
+                full.add_edge(p, q, weight=distances[pair] ** 2)
+    if not (full.has_node(id_a) and full.has_node(id_b) and nx.has_path(full, id_a, id_b)):
+        return None
+    path = nx.dijkstra_path(full, id_a, id_b)
+    gaps = [(p, q) for p, q in zip(path, path[1:]) if full[p][q]["weight"] > 0]
+    if gap_choice == "closest":  # OPTIM: close the shortest gap of the path first
+        return min(gaps, key=lambda pq: full[pq[0]][pq[1]]["weight"]), minima
+    return gaps[0], minima
 
 
 def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **search_kwargs):

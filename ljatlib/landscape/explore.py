@@ -19,14 +19,10 @@ class ExploreReport:
     n_quenches: int
 
 
-def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfgs_params=None,
-            tight_tol=1e-9, connect_attempts=10, progress=False, **connect_kwargs):
-    """Basin-hop from ``x0``, store every distinct minimum (re-converged to RMS gradient
-    ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
-
-    ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
-    ``push_off``, ``neb_kwargs``, ``ef_kwargs``). Returns an :class:`ExploreReport`.
-    """
+def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0,
+                               lbfgs_params=None, tight_tol=1e-9, progress=False):
+    """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
+    gradient ``tight_tol``) in ``db``, in one transaction. Returns the number of quenches."""
     params = lbfgs_params or NETWORK_LBFGS
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol,
@@ -37,7 +33,20 @@ def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfg
             if tight.status == CONVERGED and np.isfinite(tight.energy):
                 db.add_minimum(tight.energy, tight.x,
                                {"log_prod_evals": system.log_product_eigenvalues(tight.x)})
+    return len(res.quench_energies)
+
+
+def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfgs_params=None,
+            tight_tol=1e-9, connect_attempts=10, progress=False, **connect_kwargs):
+    """Basin-hop from ``x0``, store every distinct minimum (re-converged to RMS gradient
+    ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
+
+    ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
+    ``push_off``, ``neb_kwargs``, ``ef_kwargs``). Returns an :class:`ExploreReport`.
+    """
+    n_quenches = store_basin_hopping_minima(system, db, x0, n_hops, seed, temperature, step_size,
+                                            lbfgs_params, tight_tol, progress)
     unconnected = connect_to_global_minimum(system, db, connect_attempts, progress=progress,
                                             **connect_kwargs)
     n_min, n_ts = db.counts()
-    return ExploreReport(n_min, n_ts, unconnected, len(res.quench_energies))
+    return ExploreReport(n_min, n_ts, unconnected, n_quenches)

@@ -13,13 +13,16 @@ The same functions build, open and report on the glass-former's databases of SI 
 the per-minimum properties differ (``_setup``).
 
 Resumable: an interrupted build continues from what its database holds (basin-hopping
-is repeated from the same seed, so it finds the same minima; stored minima and
-transition states are kept). A finished database is marked complete in its meta table,
+is done once, or repeated from the same seed if it was interrupted, so it finds the same
+minima; stored minima and transition states are kept). Connections run in rounds of
+``CONNECT_BATCH`` independent searches (:mod:`ljatlib.landscape.rounds`), which
+:func:`build_landscapes` spreads over Dask workers. A finished database is marked complete in its meta table,
 together with the spec, so building it again returns at once and a database is never
 mixed with, or overwritten by, another spec's.
 
 Meta keys written here (besides :mod:`ljatlib.storage.database`'s own):
-``landscape_spec`` (JSON of the spec and ``format``), ``landscape_complete`` ("1") and
+``landscape_spec`` (JSON of the spec and ``format``), ``landscape_minima`` (JSON:
+n_quenches, seconds; basin-hopping is done), ``landscape_complete`` ("1") and
 ``landscape_report`` (JSON: n_minima, n_transition_states, unconnected, n_quenches,
 seconds).
 """
@@ -42,12 +45,14 @@ from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
-from .explore import explore
+from .explore import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
+from .rounds import connect_in_rounds
 from .system import System, network_system
 
-LANDSCAPE_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
+LANDSCAPE_FORMAT = 6  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
+CONNECT_BATCH = 8  # searches per round: the databases depend on it (not on the workers)
 PROPERTIES = ("train_loss", "test_loss", "test_auc")
 
 
@@ -215,12 +220,15 @@ def _setup(spec):
     return system, net.random_weights, lambda db: _store_properties(db, net, data), {}
 
 
-def build_landscape(spec, path=None, progress=False):
+def build_landscape(spec, path=None, progress=False, client=None, minima_only=False):
     """Build (or finish) the database of ``spec``; returns its path.
 
-    Basin-hopping and connection by :func:`~ljatlib.landscape.explore`, then (for a
-    network) the properties ``train_loss``, ``test_loss`` and ``test_auc`` of every
-    minimum; the database is then marked complete, and a second call returns at once.
+    Basin-hopping (:func:`~ljatlib.landscape.explore.store_basin_hopping_minima`; done
+    once, then marked in the meta table), connection of every minimum to the global
+    minimum in rounds of ``CONNECT_BATCH`` searches
+    (:func:`~ljatlib.landscape.rounds.connect_in_rounds`), then (for a network) the
+    properties ``train_loss``, ``test_loss`` and ``test_auc`` of every minimum; the
+    database is then marked complete, and a second call returns at once.
 
     Parameters
     ----------
@@ -230,6 +238,11 @@ def build_landscape(spec, path=None, progress=False):
         (or a foreign) database raises DatabaseError and is left untouched.
     progress : bool
         tqdm bars for basin-hopping and connecting.
+    client : distributed.Client, optional
+        Runs the searches of each round in parallel (the database, and so the result,
+        is the same without it).
+    minima_only : bool
+        Stop after basin-hopping.
 
     Returns
     -------
@@ -244,13 +257,25 @@ def build_landscape(spec, path=None, progress=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     with Database(path, system=system.description, same_structure=system.same_structure) as db:
         _check_owner(db, spec, claim=True)
-        rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
-        report = explore(system, db, start(rng), spec.n_hops, seed=rng,
-                         temperature=spec.temperature, step_size=spec.step_size,
-                         connect_attempts=spec.connect_attempts, progress=progress,
-                         **connect_options)
+        minima = _get_meta(db, "landscape_minima")
+        earlier = 0.0 if minima is None else json.loads(minima)["seconds"]  # basin-hopping's
+        if minima is None:
+            rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
+            n_quenches = store_basin_hopping_minima(
+                system, db, start(rng), spec.n_hops, seed=rng, temperature=spec.temperature,
+                step_size=spec.step_size, progress=progress)
+            minima = json.dumps({"n_quenches": n_quenches,
+                                 "seconds": round(time.perf_counter() - begin, 3)})
+            _set_meta(db, landscape_minima=minima)
+        if minima_only:
+            return path
+        unconnected = connect_in_rounds(system, db, spec.connect_attempts, batch=CONNECT_BATCH,
+                                        client=client, progress=progress, **connect_options)
         finish(db)
-        summary = {**report.__dict__, "seconds": round(time.perf_counter() - begin, 3)}
+        n_min, n_ts = db.counts()
+        summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,
+                   "n_quenches": json.loads(minima)["n_quenches"],
+                   "seconds": round(earlier + time.perf_counter() - begin, 3)}
         _set_meta(db, landscape_report=json.dumps(summary), landscape_complete="1")
     return path
 
@@ -286,17 +311,18 @@ def _environment(name, value):
             os.environ[name] = old
 
 
-def _build_on_worker(spec, path, cache, one_thread):
-    """Task run by a Dask worker: one build in the client's cache directory."""
+def _minima_on_worker(spec, path, cache, one_thread):
+    """Task run by a Dask worker: one database's basin-hopping, in the client's cache
+    directory."""
     if one_thread:
         import numba
         numba.set_num_threads(1)  # per thread; parallel kernels stall on oversubscribed cores
     with _environment("LJATLIB_CACHE", cache):
-        return str(build_landscape(spec, path))
+        return str(build_landscape(spec, path, minima_only=True))
 
 
 @contextmanager
-def _dask_client(client, n_tasks, cache):
+def _dask_client(client, cache):
     from distributed import Client, LocalCluster
     if isinstance(client, Client):
         yield client
@@ -304,7 +330,7 @@ def _dask_client(client, n_tasks, cache):
         with Client(client) as c:
             yield c
     elif client is None:
-        n_workers = max(1, min(n_tasks, os.cpu_count() or 1))
+        n_workers = max(1, os.cpu_count() or 1)
         with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                           dashboard_address=None, env={"LJATLIB_CACHE": cache}) as cluster, \
                 Client(cluster) as c:
@@ -316,18 +342,25 @@ def _dask_client(client, n_tasks, cache):
 def build_landscapes(specs, client=None, progress=True):
     """Build the databases of several specs in parallel with dask.distributed.
 
+    First each database's basin-hopping runs as a task on a worker; then this process
+    keeps the databases (a thread each, deciding what to search and storing what is
+    found) while the workers run their connection searches, ``CONNECT_BATCH`` per
+    database at a time (:func:`~ljatlib.landscape.rounds.connect_in_rounds`). So one
+    slow database uses every worker once the others are done, and the databases are
+    the same on any number of workers.
+
     Parameters
     ----------
     specs : iterable of LandscapeSpec or GlassSpec
         Independent landscapes; those already complete are skipped (no cluster is
         started if all are), repeated specs are built once.
     client : None, str or distributed.Client
-        None: a LocalCluster of min(specs to build, CPUs) single-threaded worker
-        processes, closed afterwards; a str: the address of a scheduler; a Client: used
-        as is. Workers need ``ljatlib`` importable and this machine's cache directory
-        (``$LJATLIB_CACHE``, passed to each task) on a shared file system.
+        None: a LocalCluster of one single-threaded worker process per CPU, closed
+        afterwards; a str: the address of a scheduler; a Client: used as is. Workers
+        need ``ljatlib`` importable and, for basin-hopping, this machine's cache
+        directory (``$LJATLIB_CACHE``, passed to each task) on a shared file system.
     progress : bool
-        tqdm bar over finished builds.
+        tqdm bar over the two phases of every build.
 
     Returns
     -------
@@ -350,18 +383,33 @@ def build_landscapes(specs, client=None, progress=True):
             todo[path] = spec
     if not todo:
         return paths
+    from concurrent.futures import ThreadPoolExecutor
     from distributed import as_completed
     cache = str(data_cache_dir())
-    with _dask_client(client, len(todo), cache) as c:
+    failed = []
+    bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
+    with _dask_client(client, cache) as c:
         one_thread = sum(c.nthreads().values()) > 1
-        futures = {c.submit(_build_on_worker, spec, str(path), cache, one_thread,
-                            key=f"build_landscape-{spec.key()}-{os.urandom(4).hex()}"): spec
+        futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread,
+                            key=f"landscape_minima-{spec.key()}-{os.urandom(4).hex()}"): (path, spec)
                    for path, spec in todo.items()}
-        failed = []
-        for future in tqdm(as_completed(futures), total=len(futures), desc="landscapes",
-                           disable=not progress):
+        for future in as_completed(futures):
+            bar.update()
             if future.status != "finished":
-                failed.append((futures[future], future.exception()))
+                failed.append((futures[future][1], future.exception()))
+        failed_paths = {landscape_path(spec) for spec, _ in failed}
+        rest = {path: spec for path, spec in todo.items() if path not in failed_paths}
+
+        def connect(item):  # here: a thread per database decides; the workers search
+            path, spec = item
+            try:
+                build_landscape(spec, path, client=c)
+            except Exception as err:  # reported with the others once all have ended
+                failed.append((spec, err))
+            bar.update()
+        with ThreadPoolExecutor(max(1, len(rest))) as pool:
+            list(pool.map(connect, rest.items()))
+    bar.close()
     if failed:
         names = "; ".join(f"{spec}: {err!r}" for spec, err in failed)
         raise RuntimeError(f"{len(failed)} of {len(todo)} landscape builds failed: {names}") \

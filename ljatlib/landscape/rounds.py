@@ -1,0 +1,247 @@
+"""Connecting every minimum to the global minimum in rounds of independent searches.
+
+PATHSAMPLE's way of using many cores: one process keeps the database and decides what
+to search; the searches themselves (a DNEB and eigenvector-following from its maxima,
+push-offs and minimisations: nearly all the time) run anywhere, here on Dask workers,
+and return what they found. Each round takes up to ``batch`` minima still to connect
+and searches, for each, the gap that :func:`~ljatlib.landscape.connect.connect` would
+search next (Dijkstra on the graph of the minima joined to it or to the global minimum
+and those its own searches found). The results are stored in the order the searches
+were set up, so a database depends on ``batch`` but not on how many workers ran it,
+or whether any did (``client=None`` runs the searches in this process).
+
+A search without the database cannot see paths through stored transition states, so
+it stops once the transition states it found join its two ends directly or through
+minima it found itself (:func:`find_transition_states`); and it cannot tell whether a
+minimum it reached is stored, so it converges every one not identical to an end to
+RMS gradient ``tol`` (Newton steps) before returning it.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from tqdm import tqdm
+
+from .._threads import with_one_blas_thread
+from .._validation import check_integer
+from ..optimize import CONVERGED
+from ..transition_states.eigenvector_following import tighten_minimum
+from .connect import band_transition_states, choose_gap, gap_search
+from .graph import landscape_graph
+
+
+@dataclass
+class FoundMinimum:
+    """A minimum a search reached: ``endpoint`` 0 or 1 if it is that end of the search
+    (then ``x`` is None), else its energy, coordinates (n,) converged to RMS gradient
+    ``tol`` and ln of the product of its Hessian eigenvalues."""
+
+    endpoint: int = None
+    energy: float = None
+    x: np.ndarray = None
+    log_prod_evals: float = None
+
+
+@dataclass
+class FoundTransitionState:
+    energy: float
+    x: np.ndarray
+    eigenvalue: float
+    log_prod_evals: float
+    minima: tuple  # (FoundMinimum, FoundMinimum)
+
+
+@with_one_blas_thread
+def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9,
+                           stop_when_connected=True, **band_kwargs):
+    """One search between minima ``x1`` and ``x2`` (n,), without a database.
+
+    ``x2`` is replaced by its copy closest to ``x1`` if ``align``. Transition states
+    from :func:`~ljatlib.landscape.connect.band_transition_states` (``band_kwargs``
+    go there); each pushed-off minimum is identified with an end or an earlier one
+    (energy within ``energy_tol`` and ``system.same_structure``), otherwise converged
+    to ``tol``. Stops, if ``stop_when_connected``, once the transition states found
+    join the two ends.
+
+    Returns
+    -------
+    list of FoundTransitionState
+    """
+    x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
+    end = system.align(x1, x2) if align else x2
+    known = [FoundMinimum(0, system.energy(x1), x1), FoundMinimum(1, system.energy(end), end)]
+    root = list(range(2))  # union-find over the indices of ``known``
+
+    def find(i):
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    def identify(res):
+        for i, m in enumerate(known):
+            if abs(m.energy - res.energy) <= energy_tol and (
+                    system.same_structure is None or system.same_structure(res.x, m.x)):
+                return i
+        tight = tighten_minimum(system, res.x, tol)
+        if tight.status != CONVERGED or not np.isfinite(tight.energy):
+            return None
+        known.append(FoundMinimum(None, tight.energy, tight.x, system.log_product_eigenvalues(tight.x)))
+        root.append(len(root))
+        return len(known) - 1
+
+    found = []
+    for ts, plus, minus in band_transition_states(system, x1, end, tol=tol, **band_kwargs):
+        ends = [identify(r) for r in (plus, minus)]
+        if None in ends:
+            continue
+        minima = tuple(FoundMinimum(known[i].endpoint) if known[i].endpoint is not None else known[i]
+                       for i in ends)
+        found.append(FoundTransitionState(ts.energy, ts.x, ts.eigenvalue,
+                                          system.log_product_eigenvalues(ts.x), minima))
+        root[find(ends[0])] = find(ends[1])
+        if stop_when_connected and find(0) == find(1):
+            break
+    return found
+
+
+def store_found(db, found, ids):
+    """Store what one search found (each transition state with its minima in one
+    transaction); ``ids``: the stored ids of its two ends. Returns the ids of the
+    minima that were new."""
+    new_ids = []
+    for ts in found:
+        with db.transaction():
+            ends = []
+            for m in ts.minima:
+                if m.endpoint is not None:
+                    ends.append(ids[m.endpoint])
+                    continue
+                stored, is_new = db.add_minimum(m.energy, m.x, {"log_prod_evals": m.log_prod_evals})
+                ends.append(stored.id)
+                if is_new:
+                    new_ids.append(stored.id)
+            db.add_transition_state(ts.energy, ts.x, ends[0], ends[1], eigenvalue=ts.eigenvalue,
+                                    properties={"log_prod_evals": ts.log_prod_evals})
+    return new_ids
+
+
+def _search_task(system, x1, x2, options, one_thread):
+    """A search on a Dask worker."""
+    if one_thread:
+        import numba
+        numba.set_num_threads(1)  # per thread; parallel kernels stall on oversubscribed cores
+    return find_transition_states(system, x1, x2, **options)
+
+
+class _Searches:
+    """Runs a round's searches in this process (``client`` None) or on Dask workers
+    (the system is sent to them once); results in the order given."""
+
+    def __init__(self, system, client):
+        self.system, self.client = system, client
+        if client is not None:
+            self.remote = client.scatter(system, broadcast=True, hash=False)
+            self.one_thread = sum(client.nthreads().values()) > 1
+
+    def run(self, tasks):
+        if self.client is None:
+            return [find_transition_states(self.system, x1, x2, **options) for x1, x2, options in tasks]
+        futures = [self.client.submit(_search_task, self.remote, x1, x2, options, self.one_thread,
+                                      pure=False) for x1, x2, options in tasks]
+        return self.client.gather(futures)
+
+
+def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progress=False,
+                      n_images=20, max_tries_per_pair=4, gap_choice="closest",
+                      graph_minima="local", image_growth=2.0, **search_kwargs):
+    """Try to connect every stored minimum to the global minimum, ``batch`` searches at
+    a time; returns the ids of those (stored when the call began) left unconnected.
+
+    As :func:`~ljatlib.landscape.connect.connect_to_global_minimum`, but the searches
+    of a round are independent, so ``client`` (a ``distributed.Client``) can run them
+    in parallel. Each minimum gets at most ``max_attempts`` searches towards the global
+    minimum of the moment it was taken up (its aim). When a search finds a lower
+    minimum, that one is connected to the old global minimum first; once nothing else
+    is left, the minima joined to their aim but not to the final global minimum are
+    tried once more, against it (those that failed are not). ``n_images``,
+    ``max_tries_per_pair``, ``gap_choice``, ``graph_minima`` and ``image_growth`` as
+    in :func:`~ljatlib.landscape.connect.connect`; ``search_kwargs`` go to
+    :func:`find_transition_states` (``energy_tol`` defaults to the database's).
+    Resumable: it starts from what the database holds."""
+    batch = check_integer(batch, "batch", 1)
+    max_attempts = check_integer(max_attempts, "max_attempts", 0)
+    if graph_minima not in ("local", "all"):
+        raise ValueError(f"graph_minima must be 'local' or 'all', got {graph_minima!r}")
+    search_kwargs.setdefault("energy_tol", db.energy_tol)
+    ids = [m.id for m in db.minima()]
+    if not ids:
+        return []
+    searches = _Searches(system, client)
+    distances, tries = {}, {}
+    found_by = defaultdict(set)  # target -> the minima its searches found (its local graph)
+    attempts = Counter()
+    gmin = db.global_minimum().id
+    aim = {i: gmin for i in ids if i != gmin}
+    queue, succeeded, retried = list(aim), [], set()
+    bar = tqdm(total=len(queue), desc="connecting", disable=not progress)
+    while True:
+        lowest = db.global_minimum().id
+        if lowest != gmin:  # a search found a lower minimum: join it to the old target first
+            aim[lowest], attempts[lowest], gmin = gmin, 0, lowest
+            queue.insert(0, lowest)
+            bar.total += 1
+        joined = _same_component(db)
+        keep = []
+        for target in queue:
+            if joined(target, aim[target]) or joined(target, gmin):
+                succeeded.append(target)
+            elif attempts[target] < max_attempts:
+                keep.append(target)
+                continue
+            bar.update()
+        queue = keep
+        if not queue:  # retry those joined only to an earlier global minimum, once each
+            queue = [t for t in succeeded if not joined(t, gmin) and (t, gmin) not in retried]
+            if not queue:
+                break
+            succeeded = [t for t in succeeded if t not in queue]
+            for target in queue:
+                retried.add((target, gmin))
+                aim[target], attempts[target] = gmin, 0
+            bar.total += len(queue)
+        tasks, served = [], {}  # served: pair -> the targets its search serves
+        for target in queue[:batch]:
+            attempts[target] += 1
+            choice = choose_gap(system, db, target, aim[target], distances, tries, max_tries_per_pair,
+                                gap_choice, graph_minima, found_by[target].__contains__)
+            if choice is None:  # no untried gap left
+                attempts[target] = max_attempts
+                continue
+            (p, q), minima = choice
+            pair = (min(p, q), max(p, q))
+            if pair in served:  # another target of this round searches the same gap
+                served[pair].append(target)
+                continue
+            served[pair] = [target]
+            n_tried = tries.get(pair, 0)
+            tries[pair] = n_tried + 1
+            options = {**search_kwargs, **gap_search(n_tried, n_images, image_growth)}
+            tasks.append(((p, q), (minima[p].coords, minima[q].coords, options)))
+        results = searches.run([task for _, task in tasks]) if tasks else []
+        for ((p, q), _), found in zip(tasks, results):
+            new_ids = store_found(db, found, (p, q))
+            for target in served[(min(p, q), max(p, q))]:
+                found_by[target].update(new_ids)
+    bar.close()
+    joined = _same_component(db)
+    return [i for i in ids if not joined(i, gmin)]
+
+
+def _same_component(db):
+    """joined(a, b): whether stored transition states join minima a and b."""
+    component = {}
+    for k, nodes in enumerate(nx.connected_components(landscape_graph(db))):
+        component.update(dict.fromkeys(nodes, k))
+    return lambda a, b: a == b or component.get(a, -1) == component.get(b, -2)

@@ -1,0 +1,102 @@
+import networkx as nx
+import numpy as np
+import pytest
+
+from ljatlib.data import classify
+from ljatlib.landscape import landscape_graph
+from ljatlib.landscape import rounds
+from ljatlib.landscape.rounds import (FoundMinimum, FoundTransitionState, connect_in_rounds,
+                                      find_transition_states)
+from ljatlib.storage import Database
+from test_landscape import ljat3_database, network_database
+
+LJAT3_SEARCH = dict(push_off=0.05, n_images=10, neb_kwargs={"max_iter": 300})
+
+
+def test_a_search_without_database_joins_triangle_and_linear_isomer():
+    system, db = ljat3_database()
+    triangle, linear = sorted(db.minima(), key=lambda m: classify(m.coords.reshape(3, 3)))[:2]
+    found = find_transition_states(system, triangle.coords, linear.coords, **LJAT3_SEARCH)
+    assert found
+    last = found[-1]  # the search stops once the two ends are joined
+    assert sorted(m.endpoint for m in last.minima) == [0, 1]
+    assert last.energy == pytest.approx(-1.98507, abs=1e-5)
+    vals, _ = system.projected_hessian_eigh(last.x)
+    assert np.sum(vals < -1e-8) == 1 and last.eigenvalue < 0
+
+
+def test_ljat3_landscape_connected_in_rounds():
+    system, db = ljat3_database()
+    assert connect_in_rounds(system, db, batch=2, **LJAT3_SEARCH) == []
+    g = landscape_graph(db)
+    assert nx.is_connected(g) and g.number_of_nodes() == 4
+    for ts in db.transition_states():
+        assert ts.energy == pytest.approx(-1.98507, abs=1e-5)
+        assert ts.properties["log_prod_evals"] == pytest.approx(system.log_product_eigenvalues(ts.coords))
+
+
+def contents(db):
+    return (db.counts(), [m.energy for m in db.minima()],
+            sorted(t.energy for t in db.transition_states()))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_network_rounds_on_dask_workers_match_rounds_in_process():
+    """The searches of a round are independent: run by two Dask workers, they give the
+    database they give in this process."""
+    from distributed import Client, LocalCluster
+    system, db = network_database(9)
+    assert db.counts()[0] >= 2
+    assert connect_in_rounds(system, db, max_attempts=20) == []
+    for ts in db.transition_states():
+        vals, _ = system.projected_hessian_eigh(ts.coords)
+        assert np.sum(vals < -1e-8) == 1
+    system, db_dask = network_database(9)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        assert connect_in_rounds(system, db_dask, max_attempts=20, client=client) == []
+    (counts, energies, ts_energies), expected = contents(db_dask), contents(db)
+    assert counts == expected[0]
+    np.testing.assert_allclose(energies, expected[1], rtol=1e-10)
+    np.testing.assert_allclose(ts_energies, expected[2], rtol=1e-10)
+
+
+class Line:
+    """Stand-in system: minima on a line, distance = |a - b|."""
+    def distance(self, a, b):
+        return float(abs(a[0] - b[0]))
+
+
+def test_target_follows_a_lower_minimum_and_cut_off_minima_are_tried_again(monkeypatch):
+    """Round 1 joins `other` to `old` and finds an isolated pair with a minimum below
+    `old`: that becomes the target; `old` is connected to it first and `other`, joined
+    only to `old` before, is tried again."""
+    db = Database(":memory:")
+    old = db.add_minimum(-1.0, [0.0])[0]
+    other = db.add_minimum(-0.5, [1.0])[0]
+    calls = []
+
+    def run(self, tasks):
+        results = []
+        for x1, x2, _ in tasks:
+            calls.append((x1[0], x2[0]))
+            joined = [FoundTransitionState(0.0, np.array([0.5]), -1.0, 0.0,
+                                           (FoundMinimum(0), FoundMinimum(1)))]
+            if len(calls) == 1:  # and a pair joined to neither end, one of them lower
+                low, near = (FoundMinimum(None, e, np.array([x]), 0.0) for e, x in ((-2.0, 5.0), (-1.5, 4.0)))
+                joined.append(FoundTransitionState(-1.2, np.array([4.5]), -1.0, 0.0, (low, near)))
+            results.append(joined if len(calls) != 2 else [])  # the 2nd search finds nothing
+        return results
+    monkeypatch.setattr(rounds._Searches, "run", run)
+    assert connect_in_rounds(Line(), db, batch=4) == []
+    assert calls[0] == (1.0, 0.0)
+    assert db.global_minimum().energy == -2.0
+    assert nx.is_connected(landscape_graph(db))
+
+
+@pytest.mark.parametrize("kwargs", [{"batch": 0}, {"max_attempts": -1}, {"graph_minima": "near"}])
+def test_bad_round_settings_raise(kwargs):
+    system, db = ljat3_database()
+    with pytest.raises(ValueError):
+        connect_in_rounds(system, db, **kwargs)
