@@ -9,9 +9,11 @@ PROFILE=paper``, which then reuses them.
     python tools/build_landscapes.py --profile paper --status          # what is built
 
 Databases go to ``$LJATLIB_CACHE/landscapes`` (keyed by every parameter), builds are
-resumable (stop with Ctrl-C, run again), and independent builds run in parallel on a
-Dask cluster: a local one by default, any scheduler with ``--scheduler`` (its workers
-need ljatlib and this cache directory on a shared file system).
+resumable (stop with Ctrl-C, run again), and they run on a Dask cluster: a local one
+by default, any scheduler with ``--scheduler`` (its workers need ljatlib and this cache
+directory on a shared file system). Each database's basin-hopping is one task; then
+this process keeps the databases and the workers run their connection searches, in
+rounds of 8 per database (``ljatlib.landscape.rounds``).
 """
 import argparse
 import json

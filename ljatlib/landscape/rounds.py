@@ -140,7 +140,7 @@ class _Searches:
     (the system is sent to them once); results in the order given."""
 
     def __init__(self, system, client):
-        self.system, self.client = system, client
+        self.system, self.client, self.rounds = system, client, 0
         if client is not None:
             self.remote = client.scatter(system, broadcast=True, hash=False)
             self.one_thread = sum(client.nthreads().values()) > 1
@@ -148,8 +148,11 @@ class _Searches:
     def run(self, tasks):
         if self.client is None:
             return [find_transition_states(self.system, x1, x2, **options) for x1, x2, options in tasks]
+        # Databases sharing the workers: the one that has run the most rounds goes first,
+        # since a long chain of rounds, not the sum of the searches, ends the build.
+        self.rounds += 1
         futures = [self.client.submit(_search_task, self.remote, x1, x2, options, self.one_thread,
-                                      pure=False) for x1, x2, options in tasks]
+                                      pure=False, priority=self.rounds) for x1, x2, options in tasks]
         return self.client.gather(futures)
 
 
@@ -165,7 +168,9 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     minimum of the moment it was taken up (its aim). When a search finds a lower
     minimum, that one is connected to the old global minimum first; once nothing else
     is left, the minima joined to their aim but not to the final global minimum are
-    tried once more, against it (those that failed are not). ``n_images``,
+    tried once more, against it (those that failed are not). Minima already joined to
+    each other with the same aim are one problem: one of them searches per round, and
+    when it has used its attempts, the others stop too. ``n_images``,
     ``max_tries_per_pair``, ``gap_choice``, ``graph_minima`` and ``image_growth`` as
     in :func:`~ljatlib.landscape.connect.connect`; ``search_kwargs`` go to
     :func:`find_transition_states` (``energy_tol`` defaults to the database's).
@@ -192,16 +197,24 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
             aim[lowest], attempts[lowest], gmin = gmin, 0, lowest
             queue.insert(0, lowest)
             bar.total += 1
-        joined = _same_component(db)
-        keep = []
+        component = _components(db)
+
+        def joined(a, b):
+            return component(a) == component(b)
+
+        keep, failed = [], set()
         for target in queue:
             if joined(target, aim[target]) or joined(target, gmin):
                 succeeded.append(target)
             elif attempts[target] < max_attempts:
                 keep.append(target)
                 continue
+            else:
+                failed.add((component(target), aim[target]))
             bar.update()
-        queue = keep
+        # minima already joined to one that failed, with the same aim, share its failure
+        queue = [t for t in keep if (component(t), aim[t]) not in failed]
+        bar.update(len(keep) - len(queue))
         if not queue:  # retry those joined only to an earlier global minimum, once each
             queue = [t for t in succeeded if not joined(t, gmin) and (t, gmin) not in retried]
             if not queue:
@@ -211,8 +224,11 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
                 retried.add((target, gmin))
                 aim[target], attempts[target] = gmin, 0
             bar.total += len(queue)
+        leaders = {}  # one search per group of targets joined together, with the same aim
+        for target in queue:
+            leaders.setdefault((component(target), aim[target]), target)
         tasks, served = [], {}  # served: pair -> the targets its search serves
-        for target in queue[:batch]:
+        for target in list(leaders.values())[:batch]:
             attempts[target] += 1
             choice = choose_gap(system, db, target, aim[target], distances, tries, max_tries_per_pair,
                                 gap_choice, graph_minima, found_by[target].__contains__)
@@ -235,13 +251,13 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
             for target in served[(min(p, q), max(p, q))]:
                 found_by[target].update(new_ids)
     bar.close()
-    joined = _same_component(db)
-    return [i for i in ids if not joined(i, gmin)]
+    component = _components(db)
+    return [i for i in ids if component(i) != component(gmin)]
 
 
-def _same_component(db):
-    """joined(a, b): whether stored transition states join minima a and b."""
-    component = {}
+def _components(db):
+    """component(id): a label shared by the minima joined by stored transition states."""
+    label = {}
     for k, nodes in enumerate(nx.connected_components(landscape_graph(db))):
-        component.update(dict.fromkeys(nodes, k))
-    return lambda a, b: a == b or component.get(a, -1) == component.get(b, -2)
+        label.update(dict.fromkeys(nodes, k))
+    return lambda i: label.get(i, ("alone", i))
