@@ -100,3 +100,29 @@ def test_bad_round_settings_raise(kwargs):
     system, db = ljat3_database()
     with pytest.raises(ValueError):
         connect_in_rounds(system, db, **kwargs)
+
+
+def test_the_old_global_minimum_is_joined_to_a_lower_one_found_on_the_way(monkeypatch):
+    """The first search joins `other` to a new, lower minimum and not to `old`, the global
+    minimum it aimed at: `old` itself must then be connected to the new one."""
+    db = Database(":memory:")
+    old = db.add_minimum(-1.0, [0.0])[0]
+    db.add_minimum(-0.5, [1.0])
+    calls = []
+
+    def run(self, tasks):
+        results = []
+        for x1, x2, _ in tasks:
+            calls.append((x1[0], x2[0]))
+            if len(calls) == 1:  # other <-> a lower minimum, not the aim
+                low = FoundMinimum(None, -2.0, np.array([5.0]), 0.0)
+                results.append([FoundTransitionState(-0.2, np.array([3.0]), -1.0, 0.0,
+                                                     (FoundMinimum(0), low))])
+            else:
+                results.append([FoundTransitionState(0.0, np.array([x1[0] + 0.5]), -1.0, 0.0,
+                                                     (FoundMinimum(0), FoundMinimum(1)))])
+        return results
+    monkeypatch.setattr(rounds._Searches, "run", run)
+    assert connect_in_rounds(Line(), db) == []
+    assert calls[0] == (1.0, 0.0) and calls[1][0] == 0.0  # then a search out of `old`
+    assert nx.is_connected(landscape_graph(db)) and landscape_graph(db).has_node(old.id)

@@ -18,7 +18,7 @@ from ..potentials.binary_lj import BinaryLJ
 from ..storage import Database
 from .system import System, binary_lj_system
 
-GLASS_FORMAT = 4  # bump when a change of algorithm or setting changes what a build stores
+GLASS_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
 
 
 @dataclass(frozen=True)

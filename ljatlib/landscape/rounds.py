@@ -193,9 +193,10 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     bar = tqdm(total=len(queue), desc="connecting", disable=not progress)
     while True:
         lowest = db.global_minimum().id
-        if lowest != gmin:  # a search found a lower minimum: join it to the old target first
-            aim[lowest], attempts[lowest], gmin = gmin, 0, lowest
-            queue.insert(0, lowest)
+        if lowest != gmin:  # a search found a lower minimum: join the old target to it first
+            aim[gmin], attempts[gmin] = lowest, 0
+            queue.insert(0, gmin)
+            gmin = lowest
             bar.total += 1
         component = _components(db)
 

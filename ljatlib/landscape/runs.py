@@ -50,7 +50,7 @@ from .glass import GlassLandscape, GlassSpec, glass_setup
 from .rounds import connect_in_rounds
 from .system import System, network_system
 
-LANDSCAPE_FORMAT = 7  # bump when a change of algorithm or setting changes what a build stores
+LANDSCAPE_FORMAT = 8  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
 CONNECT_BATCH = 8  # searches per round: the databases depend on it (not on the workers)
 PROPERTIES = ("train_loss", "test_loss", "test_auc")
