@@ -38,7 +38,7 @@ from .._threads import with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams
 from ..transition_states import connected_minima, dneb, eigenvector_following
 from ..transition_states.eigenvector_following import tighten_minimum
-from .graph import landscape_graph
+from .graph import component_labels, landscape_graph
 
 
 def _align(system, a, b):
@@ -208,23 +208,20 @@ def choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair=4,
     (see :func:`connect`); ``found(id)``: whether a minimum was found while connecting
     them (a node of the "local" graph). Returns ((p, q), {id: Minimum}), or None when
     they are connected or no untried gap is left."""
-    g = landscape_graph(db)
-    if g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b):
+    component = component_labels(landscape_graph(db))
+    if component(id_a) == component(id_b):
         return None
     minima = {m.id: m for m in db.minima()}
-    component = {}
-    for k, nodes in enumerate(nx.connected_components(g)):
-        component.update(dict.fromkeys(nodes, k))
     if graph_minima == "local":
-        ends = {component.get(id_a, -1), component.get(id_b, -2)}
+        ends = {component(id_a), component(id_b)}
         minima = {i: m for i, m in minima.items()
-                  if i in (id_a, id_b) or found(i) or component.get(i) in ends}
+                  if i in (id_a, id_b) or found(i) or component(i) in ends}
     full = nx.Graph()
     ids = list(minima)
     for i, p in enumerate(ids):
         for q in ids[i + 1:]:
             pair = (min(p, q), max(p, q))
-            if component.get(p, -1) == component.get(q, -2):
+            if component(p) == component(q):
                 full.add_edge(p, q, weight=0.0)
             elif tries.get(pair, 0) < max_tries_per_pair:
                 if pair not in distances:

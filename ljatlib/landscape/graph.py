@@ -24,6 +24,15 @@ def landscape_graph(db, include_degenerate=False):
     return g
 
 
+def component_labels(g):
+    """label(id): a label shared exactly by the minima that the edges of ``g`` join (an
+    id not in ``g`` has its own)."""
+    label = {}
+    for k, nodes in enumerate(nx.connected_components(g)):
+        label.update(dict.fromkeys(nodes, k))
+    return lambda i: label.get(i, ("alone", i))
+
+
 def minimax_path(g, source, target):
     """Path from ``source`` to ``target`` whose highest transition state is lowest, and
     that energy. Uses the minimum spanning tree (by TS energy), whose paths are minimax."""

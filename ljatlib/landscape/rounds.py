@@ -20,7 +20,6 @@ RMS gradient ``tol`` (Newton steps) before returning it.
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 from tqdm import tqdm
 
@@ -29,7 +28,7 @@ from .._validation import check_integer
 from ..optimize import CONVERGED
 from ..transition_states.eigenvector_following import tighten_minimum
 from .connect import band_transition_states, choose_gap, gap_search
-from .graph import landscape_graph
+from .graph import component_labels, landscape_graph
 
 
 @dataclass
@@ -198,7 +197,7 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
             queue.insert(0, gmin)
             gmin = lowest
             bar.total += 1
-        component = _components(db)
+        component = component_labels(landscape_graph(db))
 
         def joined(a, b):
             return component(a) == component(b)
@@ -252,13 +251,6 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
             for target in served[(min(p, q), max(p, q))]:
                 found_by[target].update(new_ids)
     bar.close()
-    component = _components(db)
+    component = component_labels(landscape_graph(db))
     return [i for i in ids if component(i) != component(gmin)]
 
-
-def _components(db):
-    """component(id): a label shared by the minima joined by stored transition states."""
-    label = {}
-    for k, nodes in enumerate(nx.connected_components(landscape_graph(db))):
-        label.update(dict.fromkeys(nodes, k))
-    return lambda i: label.get(i, ("alone", i))

@@ -16,9 +16,9 @@ Resumable: an interrupted build continues from what its database holds (basin-ho
 is done once, or repeated from the same seed if it was interrupted, so it finds the same
 minima; stored minima and transition states are kept). Connections run in rounds of
 ``CONNECT_BATCH`` independent searches (:mod:`ljatlib.landscape.rounds`), which
-:func:`build_landscapes` spreads over Dask workers. A finished database is marked complete in its meta table,
-together with the spec, so building it again returns at once and a database is never
-mixed with, or overwritten by, another spec's.
+:func:`build_landscapes` spreads over Dask workers. A finished database is marked
+complete in its meta table, together with the spec, so building it again returns at
+once and a database is never mixed with, or overwritten by, another spec's.
 
 Meta keys written here (besides :mod:`ljatlib.storage.database`'s own):
 ``landscape_spec`` (JSON of the spec and ``format``), ``landscape_minima`` (JSON:
