@@ -1,4 +1,5 @@
-"""BLAS on one thread around the small dense linear algebra of the landscape tools.
+"""BLAS on one thread around the small dense linear algebra of the landscape tools, and
+numba on one thread in Dask tasks.
 
 At a few hundred coordinates BLAS threads only slow a diagonalisation or a Cholesky
 factorisation down, and after a call they spin and starve numba's parallel kernels
@@ -27,3 +28,11 @@ def with_one_blas_thread(fn):
         with one_blas_thread():
             return fn(*args, **kwargs)
     return wrapper
+
+
+def one_numba_thread_in_task(one_thread):
+    """In a Dask task: numba's parallel kernels on one thread if ``one_thread`` (several
+    worker threads or processes share the cores; the setting is per thread)."""
+    if one_thread:
+        import numba
+        numba.set_num_threads(1)  # parallel kernels stall on oversubscribed cores

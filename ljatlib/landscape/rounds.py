@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from .._threads import with_one_blas_thread
+from .._threads import one_numba_thread_in_task, with_one_blas_thread
 from .._validation import check_integer
 from ..optimize import CONVERGED
 from ..transition_states.eigenvector_following import tighten_minimum
@@ -128,9 +128,7 @@ def store_found(db, found, ids):
 
 def _search_task(system, x1, x2, options, one_thread):
     """A search on a Dask worker."""
-    if one_thread:
-        import numba
-        numba.set_num_threads(1)  # per thread; parallel kernels stall on oversubscribed cores
+    one_numba_thread_in_task(one_thread)
     return find_transition_states(system, x1, x2, **options)
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .._threads import one_numba_thread_in_task
 from .._validation import check_integer, check_positive
 from ..data import DATASETS, make_dataset
 from ..data.cache import cache_dir as data_cache_dir
@@ -314,9 +315,7 @@ def _environment(name, value):
 def _minima_on_worker(spec, path, cache, one_thread):
     """Task run by a Dask worker: one database's basin-hopping, in the client's cache
     directory."""
-    if one_thread:
-        import numba
-        numba.set_num_threads(1)  # per thread; parallel kernels stall on oversubscribed cores
+    one_numba_thread_in_task(one_thread)
     with _environment("LJATLIB_CACHE", cache):
         return str(build_landscape(spec, path, minima_only=True))
 
