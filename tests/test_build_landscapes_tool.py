@@ -40,3 +40,14 @@ def test_status_follows_the_builds_and_bad_profiles_exit(capsys):
     assert line.startswith("H=1 N=30") and "complete" in line
     with pytest.raises(SystemExit, match="unknown profile 'nope'"):
         tool.main(["--profile", "nope"])
+
+
+def test_tables_show_the_complete_databases_beside_the_paper(capsys):
+    tool.main(["--profile", "smoke", "--status", "--tables", "--layers", "2", "--no-fig-s3", "--no-glass"])
+    assert capsys.readouterr().out.rstrip().endswith("No (H, N_data) database is complete yet.")
+    build_landscape(tool.profile_specs("smoke")[0][1])
+    tool.main(["--profile", "smoke", "--status", "--tables", "--layers", "1", "--no-fig-s3", "--no-glass"])
+    out = capsys.readouterr().out
+    assert out.count("ours (paper)") == 3
+    assert "| $N_{data}$ | H = 1: uphill | H = 1: downhill |" in out
+    assert "H = 2" not in out

@@ -7,6 +7,7 @@ PROFILE=paper``, which then reuses them.
     python tools/build_landscapes.py --profile paper --layers 1 --n-data 100 1000 --no-glass
     python tools/build_landscapes.py --profile paper --scheduler tcp://host:8786
     python tools/build_landscapes.py --profile paper --status          # what is built
+    python tools/build_landscapes.py --profile paper --status --tables # and Tables S1/S2 so far
 
 Databases go to ``$LJATLIB_CACHE/landscapes`` (keyed by every parameter), builds are
 resumable (stop with Ctrl-C, run again), and they run on a Dask cluster: a local one
@@ -23,9 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_book import BookError, load_profile  # noqa: E402
 
+from ljatlib import report  # noqa: E402
 from ljatlib.landscape.glass import glass_chapter_specs  # noqa: E402
 from ljatlib.landscape.runs import (build_landscapes, chapter_specs, landscape_path,  # noqa: E402
-                                   landscape_status)
+                                   landscape_status, open_landscape)
+from ljatlib.landscape_figures import landscape_tables, table_markdown  # noqa: E402
 from ljatlib.storage import DatabaseError  # noqa: E402
 
 CHAPTER = "s3_landscapes"
@@ -70,6 +73,27 @@ def describe(spec):
     return text + ")"
 
 
+def tables_markdown(labelled):
+    """Tables S1 and S2 (ours (paper), as on the S3 page) of the complete (H, N_data)
+    databases among ``labelled`` [(label, spec)]; "" if there are none."""
+    grid = [spec for label, spec in labelled if label.startswith("H=")
+            and landscape_status(spec)["state"] == "complete"]
+    if not grid:
+        return ""
+    opened = {(len(spec.hidden), spec.n_data): open_landscape(spec) for spec in grid}
+    try:
+        tables = landscape_tables({k: ls.db for k, ls in opened.items()})
+    finally:
+        for ls in opened.values():
+            ls.close()
+    hidden, n_data = sorted({h for h, _ in opened}), sorted({n for _, n in opened})
+    parts = [("Table S1", tables["S1"], report.PAPER_TABLE_S1, columns)
+             for columns in (["uphill", "downhill"], ["uphill_scaled", "downhill_scaled"])]
+    parts.append(("Table S2", tables["S2"], report.PAPER_TABLE_S2, ["downhill", "downhill_scaled"]))
+    return "\n\n".join(f"{name}, ours (paper):\n\n" + table_markdown(cells, paper, columns, n_data, hidden)
+                        for name, cells, paper, columns in parts)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="paper")
@@ -79,6 +103,8 @@ def main(argv=None):
     ap.add_argument("--no-glass", action="store_true", help="skip S4's BLJ60 and BLJ256 databases")
     ap.add_argument("--scheduler", default="", help="Dask scheduler address (default: local)")
     ap.add_argument("--status", action="store_true", help="only report what is built")
+    ap.add_argument("--tables", action="store_true",
+                    help="then print Tables S1 and S2 of the complete (H, N_data) databases")
     args = ap.parse_args(argv)
     try:
         chosen = []
@@ -98,6 +124,8 @@ def main(argv=None):
         build_landscapes([spec for _, spec in chosen], client=args.scheduler or None)
     for label, spec in chosen:
         print(f"{label:14s} {describe(spec):45s} {landscape_path(spec).name}")
+    if args.tables:
+        print("\n" + (tables_markdown(chosen) or "No (H, N_data) database is complete yet."))
 
 
 if __name__ == "__main__":
