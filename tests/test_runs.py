@@ -1,4 +1,5 @@
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
@@ -170,3 +171,35 @@ def test_chapter_specs_pair_hidden_layers_with_their_hops():
     assert s3 == LandscapeSpec((3,), 250, 7, connect_attempts=2, n_test=500, step_size=3.0)
     with pytest.raises(ValueError, match="one entry per entry"):
         chapter_specs([[3], [3, 3]], landscape_hops=[30], **args)
+
+
+
+_TINY_CONNECTING, _EVENTS = threading.Event(), []
+
+
+def _fake_minima(spec, path, cache, one_thread):
+    """Stand-in for runs._minima_on_worker (module level: Dask pickles it by reference)."""
+    if spec == SMALL:  # ends only once TINY is being connected, or after 30 s
+        _EVENTS.append(("SMALL minima waited", _TINY_CONNECTING.wait(30)))
+    return path
+
+
+@pytest.mark.timeout(120)
+def test_a_database_is_connected_while_another_is_still_basin_hopping(monkeypatch):
+    """TINY's searches must start before SMALL's basin-hopping ends (workers would wait
+    for the slowest basin-hopping otherwise)."""
+    from distributed import Client, LocalCluster
+    _TINY_CONNECTING.clear()
+    _EVENTS.clear()
+
+    def build(spec, path, progress=False, client=None, minima_only=False):
+        if spec == TINY:
+            _TINY_CONNECTING.set()
+        _EVENTS.append(("connect", spec == TINY))
+        return path
+    monkeypatch.setattr(runs, "_minima_on_worker", _fake_minima)
+    monkeypatch.setattr(runs, "build_landscape", build)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        runs.build_landscapes([TINY, SMALL], client=client, progress=False)
+    assert _EVENTS == [("connect", True), ("SMALL minima waited", True), ("connect", False)]

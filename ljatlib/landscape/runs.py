@@ -54,6 +54,7 @@ from .system import System, network_system
 LANDSCAPE_FORMAT = 8  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
 CONNECT_BATCH = 8  # searches per round: the databases depend on it (not on the workers)
+BASIN_HOPPING_FIRST = 10**9  # Dask priority: every database's minima before any search
 PROPERTIES = ("train_loss", "test_loss", "test_auc")
 
 
@@ -341,12 +342,13 @@ def _dask_client(client, cache):
 def build_landscapes(specs, client=None, progress=True):
     """Build the databases of several specs in parallel with dask.distributed.
 
-    First each database's basin-hopping runs as a task on a worker; then this process
-    keeps the databases (a thread each, deciding what to search and storing what is
-    found) while the workers run their connection searches, ``CONNECT_BATCH`` per
-    database at a time (:func:`~ljatlib.landscape.rounds.connect_in_rounds`). So one
-    slow database uses every worker once the others are done, and the databases are
-    the same on any number of workers.
+    Each database's basin-hopping runs as a task on a worker (all of them before any
+    search); as soon as one is done, this process keeps that database (a thread each,
+    deciding what to search and storing what is found) while the workers run its
+    connection searches, ``CONNECT_BATCH`` at a time
+    (:func:`~ljatlib.landscape.rounds.connect_in_rounds`). So workers do not wait for
+    the slowest basin-hopping, one slow database uses every worker once the others are
+    done, and the databases are the same on any number of workers.
 
     Parameters
     ----------
@@ -387,27 +389,25 @@ def build_landscapes(specs, client=None, progress=True):
     cache = str(data_cache_dir())
     failed = []
     bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
-    with _dask_client(client, cache) as c:
+    with _dask_client(client, cache) as c, ThreadPoolExecutor(len(todo)) as pool:
         one_thread = sum(c.nthreads().values()) > 1
         futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread,
-                            key=f"landscape_minima-{spec.key()}-{os.urandom(4).hex()}"): (path, spec)
+                            key=f"landscape_minima-{spec.key()}-{os.urandom(4).hex()}",
+                            priority=BASIN_HOPPING_FIRST): (path, spec)
                    for path, spec in todo.items()}
-        for future in as_completed(futures):
-            bar.update()
-            if future.status != "finished":
-                failed.append((futures[future][1], future.exception()))
-        failed_paths = {landscape_path(spec) for spec, _ in failed}
-        rest = {path: spec for path, spec in todo.items() if path not in failed_paths}
 
-        def connect(item):  # here: a thread per database decides; the workers search
-            path, spec = item
+        def connect(path, spec):  # here: a thread per database decides; the workers search
             try:
                 build_landscape(spec, path, client=c)
             except Exception as err:  # reported with the others once all have ended
                 failed.append((spec, err))
             bar.update()
-        with ThreadPoolExecutor(max(1, len(rest))) as pool:
-            list(pool.map(connect, rest.items()))
+        for future in as_completed(futures):  # a database's searches start once its minima are in
+            bar.update()
+            if future.status != "finished":
+                failed.append((futures[future][1], future.exception()))
+            else:
+                pool.submit(connect, *futures[future])
     bar.close()
     if failed:
         names = "; ".join(f"{spec}: {err!r}" for spec, err in failed)
