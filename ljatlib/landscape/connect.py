@@ -121,12 +121,27 @@ def band_transition_states(system, x1, x2, n_images=20, neb_kwargs=None, ef_kwar
     gradient ``tol`` whose two push-offs reached minima (LBFGS results converged to
     ``loose_tol`` only); the caller may stop early."""
     band = dneb(system, x1, x2, n_images=n_images, **(neb_kwargs or {}))
-    d = float(np.linalg.norm(np.asarray(x2, float) - np.asarray(x1, float)))
+    push_params = LBFGSParams(tol=loose_tol, memory=30, max_step=push_max_step, max_iter=100_000)
+    for _, ts in refine_band_maxima(system, band, max_maxima, ts_max_distance, endpoint_climbs,
+                                    tol, ef_kwargs):
+        if not ts.converged:
+            continue
+        plus, minus = connected_minima(system, ts, push_off=push_off, tol=tol, tighten=False,
+                                       lbfgs_params=push_params, loose_tol=loose_tol)
+        if plus.status == 0 and minus.status == 0:
+            yield ts, plus, minus
+
+
+def refine_band_maxima(system, band, max_maxima=None, ts_max_distance="auto", endpoint_climbs=False,
+                       tol=1e-9, ef_kwargs=None):
+    """Eigenvector-following from the local maxima of a relaxed ``band`` (NEBResult),
+    highest first, climbing along the band tangent (settings as in :func:`search_pair`).
+    Yields (image index, TransitionStateResult), converged or not."""
+    d = float(np.linalg.norm(band.images[-1] - band.images[0]))
     if ts_max_distance == "auto":
         limit = max(1.0, d)
     else:
         limit = ts_max_distance(d) if callable(ts_max_distance) else ts_max_distance
-    push_params = LBFGSParams(tol=loose_tol, memory=30, max_step=push_max_step, max_iter=100_000)
     starts = list(band.local_maxima()[:max_maxima])
     if endpoint_climbs:  # single-ended: climb out of each endpoint along the band
         starts += [i for i in (1, len(band.images) - 2) if i not in starts and 0 < i < len(band.images) - 1]
@@ -134,13 +149,7 @@ def band_transition_states(system, x1, x2, n_images=20, neb_kwargs=None, ef_kwar
         ef = {"direction": band.tangent(i), "tol": tol, **(ef_kwargs or {})}
         if limit is not None:
             ef.setdefault("max_distance", limit)
-        ts = eigenvector_following(system, band.images[i], **ef)
-        if not ts.converged:
-            continue
-        plus, minus = connected_minima(system, ts, push_off=push_off, tol=tol, tighten=False,
-                                       lbfgs_params=push_params, loose_tol=loose_tol)
-        if plus.status == 0 and minus.status == 0:
-            yield ts, plus, minus
+        yield i, eigenvector_following(system, band.images[i], **ef)
 
 
 def are_connected(db, id_a, id_b):
