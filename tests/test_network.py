@@ -121,3 +121,20 @@ def test_serial_and_parallel_kernels_agree_exactly(rng):
     assert np.array_equal(network._hessian(w, X[:500], y[:500], *args),
                           network._hessian_serial(w, X[:500], y[:500], *args))
     assert np.array_equal(network._predict(w, X, *args), network._predict_serial(w, X, *args))
+
+
+@pytest.mark.parametrize("n", [200, 3000])
+@pytest.mark.parametrize("reg_biases", [True, False])
+def test_fun_grad_many_is_fun_grad_row_by_row(rng, n, reg_biases):
+    net = MLP((3, 3), regularise_biases=reg_biases)
+    X, y = data(rng, n)
+    W = rng.normal(scale=3.0, size=(7, net.n_params))
+    losses, grads = net.fun_grad_many(X, y)(W)
+    one = net.fun_grad(X, y)
+    for w, loss, grad in zip(W, losses, grads):
+        expected = one(w)
+        assert loss == pytest.approx(expected[0], rel=1e-14)
+        np.testing.assert_allclose(grad, expected[1], rtol=1e-13, atol=1e-16)
+    assert losses[0] == pytest.approx(numpy_loss(net, W[0], X, y), rel=1e-10)
+    with pytest.raises(ValueError, match="shape"):
+        net.fun_grad_many(X, y)(W[0])
