@@ -496,12 +496,14 @@ _hessian_serial = _serial_twin(_hessian, _FM_REDUCE)
 _predict_serial = _serial_twin(_predict, _FM)
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True)
+@numba.njit(cache=True, error_model="numpy")
 def _loss_grad_rows(W, X, y, sizes, w_off, b_off):
-    """:func:`_loss_grad_serial` (with gradient) of every row of W (m, n_par), a row per
-    thread: one call for a whole DNEB band instead of one per image."""
+    """:func:`_loss_grad_serial` (with gradient) of every row of W (m, n_par): one call
+    for a whole DNEB band instead of one per image. Serial, like the twin it calls: the
+    work is small (measured: a parallel version took 4.5 ms instead of 0.4 for 20 images
+    on 100 data when another process held a core)."""
     totals, grads = np.empty(W.shape[0]), np.empty_like(W)
-    for i in numba.prange(W.shape[0]):
+    for i in range(W.shape[0]):
         totals[i], grads[i] = _loss_grad_serial(W[i], X, y, sizes, w_off, b_off, True)
     return totals, grads
 
@@ -607,16 +609,21 @@ class MLP:
 
     def fun_grad_many(self, X, y):
         """``f(W) -> (L (m,), dL/dw (m, n_params))`` for the rows of W (e.g. the images
-        of a DNEB band), on fixed data: :meth:`fun_grad` row by row, in one compiled
-        call, rows in parallel. Measured (22 rows, one thread): 2.0-2.6x faster than a
-        loop over :meth:`fun_grad` on 100-250 data, where the Python overhead of a call
-        exceeded the loss itself; 1.3x on 1000."""
+        of a DNEB band), on fixed data: the numbers of :meth:`fun_grad` row by row.
+        Up to one chunk of data (``CHUNK`` points), where :meth:`fun_grad` is serial
+        too, all rows go to one compiled call: the Python overhead of a call exceeded
+        the loss itself on 100 data (``benchmarks/bench_band.py``). Above, the rows go
+        one by one to the parallel kernel."""
         X, y = self._check_data(X, y, copy=True)
+        one = self.fun_grad(X, y)
 
         def fun_grad_many(W):
             W = np.ascontiguousarray(W, dtype=np.float64)
             if W.ndim != 2 or W.shape[1] != self.n_params:
                 raise ValueError(f"W must have shape (m, {self.n_params}), got {W.shape}")
+            if len(y) > CHUNK:
+                rows = [one(w) for w in W]
+                return np.array([r[0] for r in rows]), np.array([r[1] for r in rows]).reshape(W.shape)
             totals, grads = _loss_grad_rows(W, X, y, self.sizes, self.w_off, self.b_off)
             reg = self._reg_mask * W
             # a dot per row, as fun_grad: a vectorised sum can round differently, and a

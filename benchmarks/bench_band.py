@@ -1,0 +1,97 @@
+"""Benchmark: the loss and gradients of a DNEB band's images, in one call or one by one.
+
+A band of 20 images of an MLP's weights (2 inputs, 4 classes, lambda 1e-5), on N
+random training points, is evaluated by:
+
+* ``MLP.fun_grad_many`` (ljatlib): every image in one compiled call, images in parallel;
+* a Python loop over ``MLP.fun_grad``, what ``System.fun_grad_batch`` did before;
+* a Python loop over a vectorised numpy forward / backward pass (``bench_network.py``'s),
+  the plain alternative.
+
+Then a whole DNEB (``ljatlib.transition_states.dneb``, 20 images, 300 LBFGS iterations)
+between two weight vectors is timed with the band evaluated each way (the relaxed bands
+are checked to be identical). Times are the best of ``repeats`` after a warm-up.
+
+    python benchmarks/bench_band.py [--quick] [--out benchmarks/results]
+"""
+
+import numpy as np
+
+import common
+from bench_network import numpy_loss_grad, reg_mask
+from ljatlib.landscape import network_system
+from ljatlib.network import MLP
+from ljatlib.transition_states import dneb
+
+CASES = [((3,), 100), ((3,), 250), ((3, 3), 100), ((3, 3), 1000), ((3, 3), 10_000)]
+
+
+def measure(cases=CASES, n_images=20, repeats=20, neb_iterations=300, neb_repeats=3, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for hidden, n in cases:
+        net = MLP(hidden)
+        X, y = rng.uniform(0.5, 3.0, (n, 2)), rng.integers(0, 4, n)
+        W = rng.normal(scale=3.0, size=(n_images, net.n_params))
+        many, one, mask = net.fun_grad_many(X, y), net.fun_grad(X, y), reg_mask(net)
+        row = {"hidden": list(hidden), "n_data": n, "n_params": int(net.n_params)}
+        row["many_ms"] = 1e3 * common.best_time(lambda: many(W), repeats, warmup=True)[0]
+        row["loop_ms"] = 1e3 * common.best_time(lambda: [one(w) for w in W], repeats, warmup=True)[0]
+        row["numpy_ms"] = 1e3 * common.best_time(lambda: [numpy_loss_grad(net, w, X, y, mask) for w in W],
+                                                 repeats, warmup=True)[0]
+        losses, grads = many(W)
+        row["identical"] = bool(all(l == o[0] and np.array_equal(g, o[1])
+                                    for l, g, o in zip(losses, grads, (one(w) for w in W))))
+        batched, looped = network_system(net, X, y), network_system(net, X, y)
+        looped.fun_grad_many = None  # System.fun_grad_batch falls back to a loop over fun_grad
+        a, b = W[0], W[-1]
+        bands = {}
+        for name, system in (("many", batched), ("loop", looped)):
+            t, bands[name] = common.best_time(
+                lambda s=system: dneb(s, a, b, n_images=n_images, max_iter=neb_iterations),
+                neb_repeats, warmup=True)
+            row[f"dneb_{name}_s"] = t
+        row["dneb_identical"] = bool(np.array_equal(bands["many"].images, bands["loop"].images))
+        row["speedup_vs_loop"] = row["loop_ms"] / row["many_ms"]
+        row["speedup_vs_numpy"] = row["numpy_ms"] / row["many_ms"]
+        row["dneb_speedup"] = row["dneb_loop_s"] / row["dneb_many_s"]
+        rows.append(row)
+    return {"machine": common.machine(), "n_images": n_images, "repeats": repeats,
+            "neb_iterations": neb_iterations, "neb_repeats": neb_repeats, "rows": rows}
+
+
+def plot(result):
+    """Milliseconds per band evaluation (log scale), per network and training-set size."""
+    import matplotlib.pyplot as plt
+    rows = result["rows"]
+    impls = [("many", "fun_grad_many (one call)", "#1f77b4"), ("loop", "loop over fun_grad", "#9467bd"),
+             ("numpy", "loop over numpy", "#ff7f0e")]
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    height = 0.8 / len(impls)
+    for k, (key, label, color) in enumerate(impls):
+        ys = [i + (k - 1) * height for i in range(len(rows))]
+        vals = [row[f"{key}_ms"] for row in rows]
+        ax.barh(ys, vals, height, color=color, label=label)
+        for yy, v, row in zip(ys, vals, rows):
+            text = f"{v:.3g} ms" + ("" if key == "many" else f" ({v / row['many_ms']:.1f}x)")
+            ax.text(v * 1.1, yy, text, va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"H = {tuple(r['hidden'])}, N = {r['n_data']:,}" for r in rows])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    values = [row[f"{key}_ms"] for row in rows for key, _, _ in impls]
+    ax.set_xlim(min(values) / 2, max(values) * 8)
+    ax.set_xlabel(f"milliseconds per band of {result['n_images']} images (best of repeats)")
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.set_title(f"{result['machine']['cpu']}, {result['machine']['numba_threads']} threads", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def main():
+    common.main(__doc__, "band", measure, plot,
+                {"cases": [((3,), 100), ((3, 3), 1000)], "repeats": 3, "neb_iterations": 50, "neb_repeats": 1})
+
+
+if __name__ == "__main__":
+    main()
