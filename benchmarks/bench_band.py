@@ -66,23 +66,11 @@ def plot(result):
     rows = result["rows"]
     impls = [("many", "fun_grad_many (one call)", "#1f77b4"), ("loop", "loop over fun_grad", "#9467bd"),
              ("numpy", "loop over numpy", "#ff7f0e")]
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    height = 0.8 / len(impls)
-    for k, (key, label, color) in enumerate(impls):
-        ys = [i + (k - 1) * height for i in range(len(rows))]
-        vals = [row[f"{key}_ms"] for row in rows]
-        ax.barh(ys, vals, height, color=color, label=label)
-        for yy, v, row in zip(ys, vals, rows):
-            text = f"{v:.3g} ms" + ("" if key == "many" else f" ({v / row['many_ms']:.1f}x)")
-            ax.text(v * 1.1, yy, text, va="center", fontsize=7)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"H = {tuple(r['hidden'])}, N = {r['n_data']:,}" for r in rows])
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    values = [row[f"{key}_ms"] for row in rows for key, _, _ in impls]
-    ax.set_xlim(min(values) / 2, max(values) * 8)
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    common.timing_bars(ax, rows, impls, "many",
+                       [f"H = {tuple(r['hidden'])}, N = {r['n_data']:,}" for r in rows])
     ax.set_xlabel(f"milliseconds per band of {result['n_images']} images (best of repeats)")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=7, frameon=False)
     ax.set_title(f"{result['machine']['cpu']}, {result['machine']['numba_threads']} threads", fontsize=8)
     fig.tight_layout()
     return fig

@@ -203,23 +203,7 @@ def plot(result):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for ax, (kind, title) in zip(axes, kinds):
         rows = result[kind]
-        height = 0.8 / len(impls)
-        for k, (key, label, color) in enumerate(impls):
-            ys = [i + (k - 1) * height for i in range(len(rows))]
-            vals = [row[f"{key}_ms"] for row in rows]
-            shown = [(yy, v) for yy, v in zip(ys, vals) if v is not None]
-            if not shown:
-                continue
-            ax.barh([s[0] for s in shown], [s[1] for s in shown], height, color=color, label=label)
-            for (yy, v), row in zip(shown, [r for r, v in zip(rows, vals) if v is not None]):
-                text = f"{v:.3g} ms" + ("" if key == "ours" else f" ({v / row['ours_ms']:.1f}x)")
-                ax.text(v * 1.1, yy, text, va="center", fontsize=7)
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([f"H = {tuple(r['hidden'])}" for r in rows])
-        ax.invert_yaxis()
-        ax.set_xscale("log")
-        values = [row[f"{key}_ms"] for row in rows for key, _, _ in impls if row[f"{key}_ms"]]
-        ax.set_xlim(min(values) / 2, max(values) * 8)
+        common.timing_bars(ax, rows, impls, "ours", [f"H = {tuple(r['hidden'])}" for r in rows])
         ax.set_xlabel("milliseconds per call (best of repeats)")
         ax.set_title(title, fontsize=10)
     handles, labels = axes[0].get_legend_handles_labels()

@@ -56,6 +56,28 @@ def machine(**extra):
             "load_average": load_average(), **extra}
 
 
+def timing_bars(ax, rows, impls, reference, labels):
+    """Grouped horizontal bars of ``row[key + "_ms"]`` (log scale; None: not measured)
+    for ``impls`` [(key, legend label, colour)], one group per row (``labels``), each
+    bar annotated with its time and its ratio to the ``reference`` key's time."""
+    height = 0.8 / len(impls)
+    for k, (key, label, color) in enumerate(impls):
+        shown = [(i + (k - 1) * height, row[f"{key}_ms"], row) for i, row in enumerate(rows)
+                 if row[f"{key}_ms"] is not None]
+        if not shown:
+            continue
+        ax.barh([s[0] for s in shown], [s[1] for s in shown], height, color=color, label=label)
+        for y, v, row in shown:
+            text = f"{v:.3g} ms" + ("" if key == reference else f" ({v / row[f'{reference}_ms']:.1f}x)")
+            ax.text(v * 1.1, y, text, va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    values = [row[f"{key}_ms"] for row in rows for key, _, _ in impls if row[f"{key}_ms"]]
+    ax.set_xlim(min(values) / 2, max(values) * 8)
+
+
 def run_pele_worker(script, args):
     """Run ``benchmarks/<script> *args`` with .venv-pele's python.
 
