@@ -30,6 +30,12 @@ def with_one_blas_thread(fn):
     return wrapper
 
 
+def tasks_share_cores(client):
+    """Whether a Dask ``client``'s workers run tasks side by side (more than one thread
+    in all): then each task should keep numba on one thread."""
+    return sum(client.nthreads().values()) > 1
+
+
 def one_numba_thread_in_task(one_thread):
     """In a Dask task: numba's parallel kernels on one thread if ``one_thread`` (several
     worker threads or processes share the cores; the setting is per thread)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from .._threads import one_numba_thread_in_task, with_one_blas_thread
+from .._threads import one_numba_thread_in_task, tasks_share_cores, with_one_blas_thread
 from .._validation import check_integer
 from ..optimize import CONVERGED
 from ..transition_states.eigenvector_following import tighten_minimum
@@ -140,7 +140,7 @@ class _Searches:
         self.system, self.client, self.rounds = system, client, 0
         if client is not None:
             self.remote = client.scatter(system, broadcast=True, hash=False)
-            self.one_thread = sum(client.nthreads().values()) > 1
+            self.one_thread = tasks_share_cores(client)
 
     def run(self, tasks):
         if self.client is None:

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .._threads import one_numba_thread_in_task
+from .._threads import one_numba_thread_in_task, tasks_share_cores
 from .._validation import check_integer, check_positive
 from ..data import DATASETS, make_dataset
 from ..data.cache import cache_dir as data_cache_dir
@@ -390,7 +390,7 @@ def build_landscapes(specs, client=None, progress=True):
     failed = []
     bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
     with _dask_client(client, cache) as c, ThreadPoolExecutor(len(todo)) as pool:
-        one_thread = sum(c.nthreads().values()) > 1
+        one_thread = tasks_share_cores(c)
         futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread,
                             key=f"landscape_minima-{spec.key()}-{os.urandom(4).hex()}",
                             priority=BASIN_HOPPING_FIRST): (path, spec)
