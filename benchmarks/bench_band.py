@@ -26,7 +26,7 @@ from ljatlib.transition_states import dneb
 CASES = [((3,), 100), ((3,), 250), ((3, 3), 100), ((3, 3), 1000), ((3, 3), 10_000)]
 
 
-def measure(cases=CASES, n_images=20, repeats=20, neb_iterations=300, neb_repeats=3, seed=0):
+def measure(cases=CASES, n_images=20, repeats=20, neb_iterations=300, neb_repeats=7, seed=0):
     rng = np.random.default_rng(seed)
     rows = []
     for hidden, n in cases:
