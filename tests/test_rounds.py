@@ -126,3 +126,15 @@ def test_the_old_global_minimum_is_joined_to_a_lower_one_found_on_the_way(monkey
     assert connect_in_rounds(Line(), db) == []
     assert calls[0] == (1.0, 0.0) and calls[1][0] == 0.0  # then a search out of `old`
     assert nx.is_connected(landscape_graph(db)) and landscape_graph(db).has_node(old.id)
+
+
+def test_a_set_stop_event_stops_before_the_next_round(monkeypatch):
+    import threading
+    system, db = ljat3_database()
+    before = db.counts()
+    stop = threading.Event()
+    stop.set()
+    monkeypatch.setattr(rounds._Searches, "run", lambda self, tasks: pytest.fail("searched after stop"))
+    with pytest.raises(rounds.Stopped, match="resumes"):
+        connect_in_rounds(system, db, stop=stop, **LJAT3_SEARCH)
+    assert db.counts() == before

@@ -7,6 +7,7 @@ import pytest
 from ljatlib.landscape import (LandscapeSpec, build_landscape, build_landscapes, landscape_path,
                                landscape_status, open_landscape)
 from ljatlib.landscape import runs
+from ljatlib.landscape.rounds import Stopped
 from ljatlib.storage import Database, DatabaseError
 
 TINY = LandscapeSpec((2,), n_data=30, n_hops=5, n_test=500)
@@ -192,7 +193,7 @@ def test_a_database_is_connected_while_another_is_still_basin_hopping(monkeypatc
     _TINY_CONNECTING.clear()
     _EVENTS.clear()
 
-    def build(spec, path, progress=False, client=None, minima_only=False):
+    def build(spec, path, progress=False, client=None, minima_only=False, stop=None):
         if spec == TINY:
             _TINY_CONNECTING.set()
         _EVENTS.append(("connect", spec == TINY))
@@ -203,3 +204,33 @@ def test_a_database_is_connected_while_another_is_still_basin_hopping(monkeypatc
             Client(cluster) as client:
         runs.build_landscapes([TINY, SMALL], client=client, progress=False)
     assert _EVENTS == [("connect", True), ("SMALL minima waited", True), ("connect", False)]
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_the_connections_after_their_round(monkeypatch):
+    """A KeyboardInterrupt in the calling thread sets the stop event the databases'
+    threads check between rounds; the build then ends with the KeyboardInterrupt."""
+    import distributed
+    from distributed import Client, LocalCluster
+    _TINY_CONNECTING.clear()
+    _EVENTS.clear()
+    real_as_completed = distributed.as_completed
+
+    def interrupted(futures):  # TINY's basin-hopping comes in, then Ctrl-C
+        for future in real_as_completed(futures):
+            yield future
+            _TINY_CONNECTING.wait(30)
+            raise KeyboardInterrupt
+
+    def build(spec, path, progress=False, client=None, minima_only=False, stop=None):
+        _TINY_CONNECTING.set()
+        _EVENTS.append(("stopped", stop.wait(30)))  # a round that ends when asked to stop
+        raise Stopped("stopped")
+    monkeypatch.setattr(distributed, "as_completed", interrupted)
+    monkeypatch.setattr(runs, "_minima_on_worker", _fake_minima)
+    monkeypatch.setattr(runs, "build_landscape", build)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        with pytest.raises(KeyboardInterrupt):
+            runs.build_landscapes([TINY], client=client, progress=False)
+    assert _EVENTS == [("stopped", True)]

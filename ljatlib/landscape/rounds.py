@@ -31,6 +31,11 @@ from .connect import band_transition_states, choose_gap, gap_search
 from .graph import component_labels, landscape_graph
 
 
+class Stopped(Exception):
+    """Raised by :func:`connect_in_rounds` when asked to stop between rounds; the
+    database holds everything stored until then, and a later call resumes."""
+
+
 @dataclass
 class FoundMinimum:
     """A minimum a search reached: ``endpoint`` 0 or 1 if it is that end of the search
@@ -155,7 +160,7 @@ class _Searches:
 
 def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progress=False,
                       n_images=20, max_tries_per_pair=4, gap_choice="closest",
-                      graph_minima="local", image_growth=2.0, **search_kwargs):
+                      graph_minima="local", image_growth=2.0, stop=None, **search_kwargs):
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 
@@ -171,7 +176,8 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     ``max_tries_per_pair``, ``gap_choice``, ``graph_minima`` and ``image_growth`` as
     in :func:`~ljatlib.landscape.connect.connect`; ``search_kwargs`` go to
     :func:`find_transition_states` (``energy_tol`` defaults to the database's).
-    Resumable: it starts from what the database holds."""
+    Resumable: it starts from what the database holds. ``stop`` (e.g. a
+    ``threading.Event``): once set, :class:`Stopped` is raised before the next round."""
     batch = check_integer(batch, "batch", 1)
     max_attempts = check_integer(max_attempts, "max_attempts", 0)
     if graph_minima not in ("local", "all"):
@@ -189,6 +195,9 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     queue, succeeded, retried = list(aim), [], set()
     bar = tqdm(total=len(queue), desc="connecting", disable=not progress)
     while True:
+        if stop is not None and stop.is_set():
+            bar.close()
+            raise Stopped(f"stopped on request; {db.path} resumes from what it holds")
         lowest = db.global_minimum().id
         if lowest != gmin:  # a search found a lower minimum: join the old target to it first
             aim[gmin], attempts[gmin] = lowest, 0

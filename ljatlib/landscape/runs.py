@@ -31,6 +31,7 @@ import hashlib
 import json
 import numbers
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -222,7 +223,7 @@ def _setup(spec):
     return system, net.random_weights, lambda db: _store_properties(db, net, data), {}
 
 
-def build_landscape(spec, path=None, progress=False, client=None, minima_only=False):
+def build_landscape(spec, path=None, progress=False, client=None, minima_only=False, stop=None):
     """Build (or finish) the database of ``spec``; returns its path.
 
     Basin-hopping (:func:`~ljatlib.landscape.explore.store_basin_hopping_minima`; done
@@ -245,6 +246,9 @@ def build_landscape(spec, path=None, progress=False, client=None, minima_only=Fa
         is the same without it).
     minima_only : bool
         Stop after basin-hopping.
+    stop : threading.Event, optional
+        Once set, the connections stop after their current round
+        (:class:`~ljatlib.landscape.rounds.Stopped`); the database is left resumable.
 
     Returns
     -------
@@ -272,7 +276,7 @@ def build_landscape(spec, path=None, progress=False, client=None, minima_only=Fa
         if minima_only:
             return path
         unconnected = connect_in_rounds(system, db, spec.connect_attempts, batch=CONNECT_BATCH,
-                                        client=client, progress=progress, **connect_options)
+                                        client=client, progress=progress, stop=stop, **connect_options)
         finish(db)
         n_min, n_ts = db.counts()
         summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,
@@ -389,7 +393,9 @@ def build_landscapes(specs, client=None, progress=True):
     cache = str(data_cache_dir())
     failed = []
     bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
-    with _dask_client(client, cache) as c, ThreadPoolExecutor(len(todo)) as pool:
+    stop = threading.Event()
+    with _dask_client(client, cache) as c:
+        pool = ThreadPoolExecutor(len(todo))
         one_thread = tasks_share_cores(c)
         futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread,
                             key=f"landscape_minima-{spec.key()}-{os.urandom(4).hex()}",
@@ -398,16 +404,22 @@ def build_landscapes(specs, client=None, progress=True):
 
         def connect(path, spec):  # here: a thread per database decides; the workers search
             try:
-                build_landscape(spec, path, client=c)
+                build_landscape(spec, path, client=c, stop=stop)
             except Exception as err:  # reported with the others once all have ended
                 failed.append((spec, err))
             bar.update()
-        for future in as_completed(futures):  # a database's searches start once its minima are in
-            bar.update()
-            if future.status != "finished":
-                failed.append((futures[future][1], future.exception()))
-            else:
-                pool.submit(connect, *futures[future])
+        try:
+            for future in as_completed(futures):  # a database's searches start once its minima are in
+                bar.update()
+                if future.status != "finished":
+                    failed.append((futures[future][1], future.exception()))
+                else:
+                    pool.submit(connect, *futures[future])
+            pool.shutdown(wait=True)
+        except BaseException:  # Ctrl-C: the databases' threads stop after their current round
+            stop.set()
+            pool.shutdown(wait=True)
+            raise
     bar.close()
     if failed:
         names = "; ".join(f"{spec}: {err!r}" for spec, err in failed)
