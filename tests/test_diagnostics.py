@@ -26,5 +26,9 @@ def test_bad_ends_raise():
     x = db.minima()[0].coords
     with pytest.raises(ValueError, match="finite"):
         trace_search(system, x, np.full_like(x, np.nan), align=False)
+    with pytest.raises(ValueError, match="finite"):
+        trace_search(system, x, np.full_like(x, np.nan))
     with pytest.raises(ValueError, match="one shape"):
         trace_search(system, x, x[:-1], align=False)
+    with pytest.raises(ValueError, match="one shape"):
+        trace_search(system, x, x[:-1])

@@ -61,10 +61,11 @@ def trace_search(system, x1, x2, n_images=20, align=True, neb_kwargs=None, tol=1
     ``align``), with :func:`~ljatlib.landscape.connect.search_pair`'s settings;
     ``refine_kwargs`` go to :func:`~ljatlib.landscape.connect.refine_band_maxima`.
     Returns a :class:`SearchTrace`."""
-    x1 = np.asarray(x1, float).ravel()
-    x2 = _align(system, x1, x2) if align else np.asarray(x2, float).ravel()
+    x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
     if x1.shape != x2.shape or not (np.all(np.isfinite(x1)) and np.all(np.isfinite(x2))):
         raise ValueError(f"x1 and x2 must be finite arrays of one shape, got {x1.shape} and {x2.shape}")
+    if align:  # checked first: the alignment of a bad x2 fails less clearly
+        x2 = _align(system, x1, x2)
     band = dneb(system, x1, x2, n_images=n_images, **(neb_kwargs or {}))
     trace = SearchTrace(float(np.linalg.norm(x2 - x1)), (float(band.energies[0]), float(band.energies[-1])),
                         float(band.rms), int(band.n_iter), float(np.max(band.energies)))

@@ -415,11 +415,11 @@ def build_landscapes(specs, client=None, progress=True):
                     failed.append((futures[future][1], future.exception()))
                 else:
                     pool.submit(connect, *futures[future])
-            pool.shutdown(wait=True)
         except BaseException:  # Ctrl-C: the databases' threads stop after their current round
             stop.set()
-            pool.shutdown(wait=True)
             raise
+        finally:
+            pool.shutdown(wait=True)
     bar.close()
     if failed:
         names = "; ".join(f"{spec}: {err!r}" for spec, err in failed)
