@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from ljatlib.data import classify
-from ljatlib.landscape.diagnostics import trace_search
+from ljatlib.landscape import LandscapeSpec, System, build_landscape, landscape_quench_census
+from ljatlib.landscape.diagnostics import quench_census, trace_search
+from ljatlib.storage import Database
 from test_landscape import ljat3_database
 
 
@@ -32,3 +34,46 @@ def test_bad_ends_raise():
         trace_search(system, x, x[:-1], align=False)
     with pytest.raises(ValueError, match="one shape"):
         trace_search(system, x, x[:-1])
+
+
+def _narrow_double_well(half_width=0.005, depth=1e-3):
+    """Two minima (x, y) = (+-half_width, 0) of equal energy, 2 * half_width apart, and a
+    "same structure" rule (distance < 0.1) far too loose to tell them apart."""
+    def fun_grad(p):
+        u = (p[0] / half_width) ** 2 - 1
+        return depth * u * u + p[1] ** 2, np.array([4 * depth * u * p[0] / half_width**2, 2 * p[1]])
+
+    def hessian(p):
+        return np.diag([4 * depth * (3 * (p[0] / half_width) ** 2 - 1) / half_width**2, 2.0])
+
+    return System(fun_grad=fun_grad, hessian=hessian, n=2,
+                  same_structure=lambda a, b: np.linalg.norm(a - b) < 0.1)
+
+
+def test_census_sees_minima_the_database_rule_merges():
+    census = quench_census(_narrow_double_well(), np.array([0.003, 0.1]), 40, seed=0, step_size=0.02)
+    assert len(census.energies) == 41 and np.all(census.energies < 1e-12)
+    assert census.database_count == 1  # the loose rule: one minimum
+    assert census.counts[1e-1] == 1
+    assert census.counts[1e-2] == census.counts[1e-3] == census.counts[1e-5] == 2
+    assert census.widest_copy == pytest.approx(0.01, abs=1e-6)  # the two wells, merged
+    assert census.closest_distinct == np.inf
+    with pytest.raises(ValueError, match="x0 must end in shape"):
+        quench_census(_narrow_double_well(), np.zeros(3), 1)
+    with pytest.raises(ValueError, match="non-finite"):
+        quench_census(_narrow_double_well(), np.array([np.nan, 0.0]), 1)
+
+
+def test_census_of_a_network_spec_counts_what_its_basin_hopping_stored(tmp_path):
+    spec = LandscapeSpec((2, 2), 30, 20, n_test=50, step_size=3.0)
+    path = build_landscape(spec, tmp_path / "h2.sqlite", minima_only=True)
+    with Database(path, create=False) as db:
+        stored = db.counts()[0]
+    census = landscape_quench_census(spec)
+    assert len(census.energies) == spec.n_hops + 1
+    assert census.database_count == stored  # the same quenches, the same rule (measured: 17)
+    assert census.counts[1e-2] == census.counts[1e-3] == stored  # no minima merged here
+    assert census.widest_copy < 1e-3 < census.closest_distinct
+    assert len(landscape_quench_census(spec, n_hops=5).energies) == 6  # a prefix of the run
+    with pytest.raises(ValueError, match="n_hops"):
+        landscape_quench_census(spec, n_hops=-1)

@@ -19,8 +19,9 @@ __all__ += ["connect", "connect_to_global_minimum", "search_pair", "landscape_gr
             "connect_in_rounds", "find_transition_states"]
 from .glass import GlassLandscape, GlassSpec  # noqa: E402
 from .runs import (Landscape, LandscapeSpec, build_landscape, build_landscapes,  # noqa: E402
-                   chapter_specs, landscape_path, landscape_status,
+                   chapter_specs, landscape_path, landscape_quench_census, landscape_status,
                    open_landscape)
 
 __all__ += ["GlassSpec", "GlassLandscape", "LandscapeSpec", "Landscape", "landscape_path", "build_landscape",
-            "build_landscapes", "open_landscape", "chapter_specs", "landscape_status"]
+            "build_landscapes", "open_landscape", "chapter_specs", "landscape_status",
+            "landscape_quench_census"]

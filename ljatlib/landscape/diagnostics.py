@@ -1,5 +1,5 @@
-"""What one double-ended search does, step by step: how far its band relaxes, and where
-eigenvector-following goes from the band's maxima.
+"""Diagnostics of landscape exploration. What one double-ended search does, step by step:
+how far its band relaxes, and where eigenvector-following goes from the band's maxima.
 
 :func:`trace_search` runs the first two stages of a connection search
 (:func:`~ljatlib.landscape.connect.band_transition_states`, same settings) between two
@@ -8,13 +8,20 @@ the band maximum lies within 0.005 of the transition state; on the network losse
 the S3 landscapes chapter (one hidden layer as well as two) the band stops far from
 relaxed and eigenvector-following ends several to tens of weight units off it (the
 chapter shows both).
+
+:func:`quench_census` asks whether the database's rule for "the same minimum" merges
+distinct minima: it counts the minima among a basin-hopping run's quenches with that
+rule and with much stricter ones.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import as_finite_array
+from ..optimize import CONVERGED, lbfgs
 from ..transition_states import dneb
+from .basinhopping import NETWORK_LBFGS, basin_hopping
 from .connect import _align, refine_band_maxima
 
 
@@ -75,3 +82,77 @@ def trace_search(system, x1, x2, n_images=20, align=True, neb_kwargs=None, tol=1
                                          float(np.linalg.norm(ts.x - band.images[i])), float(ts.energy),
                                          off_band))
     return trace
+
+
+@dataclass
+class QuenchCensus:
+    """How many distinct minima a run of quenches holds, by how strictly two are told apart.
+
+    energies (n,): every converged quench, re-converged to RMS gradient ``tight_tol``
+    (units of the energy); database_count: distinct minima under the database's rule
+    (energies within ``database_energy_tol`` and ``system.same_structure``);
+    counts: {distance_tol: distinct minima} when two quenches are the same only if
+    their energies agree within ``energy_tol`` and the aligned distance between them
+    is below ``distance_tol`` (coordinate units); widest_copy: the largest aligned
+    distance from a quench to the lowest quench the database's rule counts it with;
+    closest_distinct: the smallest aligned distance between two of the database's
+    distinct minima (inf if fewer than two)."""
+
+    energies: np.ndarray
+    database_count: int
+    counts: dict
+    widest_copy: float
+    closest_distinct: float
+
+
+def _distinct(order, energies, same_as, energy_tol):
+    """Representatives (indices, lowest first) and each quench's representative."""
+    reps, label = [], {}
+    for i in order:
+        match = next((r for r in reps if abs(energies[i] - energies[r]) <= energy_tol and same_as(r, i)), None)
+        if match is None:
+            reps.append(i)
+            match = i
+        label[i] = match
+    return reps, label
+
+
+def quench_census(system, x0, n_hops, seed=None, temperature=2.0, step_size=1.0,
+                  distance_tols=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5), energy_tol=1e-8,
+                  database_energy_tol=1e-4, lbfgs_params=None, tight_tol=1e-9):
+    """Does the database's rule for "the same minimum" merge distinct minima?
+
+    Runs :func:`~ljatlib.landscape.basin_hopping` from ``x0`` (``n_hops`` steps;
+    ``seed``, ``temperature``, ``step_size`` and ``lbfgs_params`` as there, so with a
+    database build's own values these are its quenches), converges every quench to
+    RMS gradient ``tight_tol`` and counts the distinct minima among them with the
+    database's rule and with stricter ones (:class:`QuenchCensus`). Counts that stay
+    the same over several orders of ``distance_tols`` are distinct minima; a count
+    that rises only at the scale of ``widest_copy`` separates copies of one minimum
+    left apart by the convergence tolerance.
+    """
+    x0 = as_finite_array(x0, "x0", ndim=1, shape_tail=(system.n,))
+    params = lbfgs_params or NETWORK_LBFGS
+    quenches = [lbfgs(system.fun_grad, x0, params).x]  # basin-hopping's first
+    basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed, lbfgs_params=params,
+                  tight_tol=tight_tol, callback=lambda step, f, x, accepted: quenches.append(x.copy()))
+    tight = [lbfgs(system.fun_grad, x, params, tol=tight_tol) for x in quenches]
+    tight = [r for r in tight if r.status == CONVERGED and np.isfinite(r.energy)]
+    energies = np.array([r.energy for r in tight])
+    xs = [r.x for r in tight]
+    order = np.argsort(energies, kind="stable")
+    distances = {}
+
+    def distance(r, i):
+        if (r, i) not in distances:
+            distances[r, i] = system.distance(xs[r], xs[i])
+        return distances[r, i]
+
+    same = system.same_structure or (lambda a, b: True)
+    reps, label = _distinct(order, energies, lambda r, i: same(xs[r], xs[i]), database_energy_tol)
+    counts = {float(tol): len(_distinct(order, energies, lambda r, i, tol=tol: distance(r, i) < tol,
+                                        energy_tol)[0]) for tol in distance_tols}
+    widest = max((distance(label[i], i) for i in order), default=0.0)
+    closest = min((system.distance(xs[a], xs[b]) for k, a in enumerate(reps) for b in reps[k + 1:]),
+                  default=np.inf)
+    return QuenchCensus(energies, len(reps), counts, float(widest), float(closest))

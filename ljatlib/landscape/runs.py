@@ -47,6 +47,7 @@ from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
+from .diagnostics import quench_census
 from .explore import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
 from .rounds import connect_in_rounds
@@ -284,6 +285,19 @@ def build_landscape(spec, path=None, progress=False, client=None, minima_only=Fa
                    "seconds": round(earlier + time.perf_counter() - begin, 3)}
         _set_meta(db, landscape_report=json.dumps(summary), landscape_complete="1")
     return path
+
+
+def landscape_quench_census(spec, n_hops=None, **census_kwargs):
+    """:func:`~ljatlib.landscape.diagnostics.quench_census` of the quenches ``spec``'s
+    own basin-hopping makes (same start, seed, temperature and step; the first
+    ``n_hops`` of them, default all ``spec.n_hops``): does the database's rule for
+    "the same minimum" merge minima that a stricter one tells apart?"""
+    _check_spec(spec)
+    n_hops = spec.n_hops if n_hops is None else check_integer(n_hops, "n_hops", 0)
+    system, start, _, _ = _setup(spec)
+    rng = np.random.default_rng(spec.seed)  # as build_landscape: start, then steps
+    return quench_census(system, start(rng), n_hops, seed=rng, temperature=spec.temperature,
+                         step_size=spec.step_size, **census_kwargs)
 
 
 def chapter_specs(landscape_hidden, landscape_n_data, landscape_hops, fig_s3_hidden, fig_s3_n_data,
