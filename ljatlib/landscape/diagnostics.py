@@ -89,8 +89,9 @@ class QuenchCensus:
     """How many distinct minima a run of quenches holds, by how strictly two are told apart.
 
     energies (n,): every converged quench, re-converged to RMS gradient ``tight_tol``
-    (units of the energy); database_count: distinct minima under the database's rule
-    (energies within ``database_energy_tol`` and ``system.same_structure``);
+    (units of the energy); minimum_energies (k,): the distinct minima under the
+    database's rule (energies within ``database_energy_tol`` and
+    ``system.same_structure``), lowest first; database_count: k;
     counts: {distance_tol: distinct minima} when two quenches are the same only if
     their energies agree within ``energy_tol`` and the aligned distance between them
     is below ``distance_tol`` (coordinate units); widest_copy: the largest aligned
@@ -99,6 +100,7 @@ class QuenchCensus:
     distinct minima (inf if fewer than two)."""
 
     energies: np.ndarray
+    minimum_energies: np.ndarray
     database_count: int
     counts: dict
     widest_copy: float
@@ -155,4 +157,4 @@ def quench_census(system, x0, n_hops, seed=None, temperature=2.0, step_size=1.0,
     widest = max((distance(label[i], i) for i in order), default=0.0)
     closest = min((system.distance(xs[a], xs[b]) for k, a in enumerate(reps) for b in reps[k + 1:]),
                   default=np.inf)
-    return QuenchCensus(energies, len(reps), counts, float(widest), float(closest))
+    return QuenchCensus(energies, energies[reps], len(reps), counts, float(widest), float(closest))
