@@ -1,4 +1,5 @@
 import dataclasses
+import sqlite3
 import threading
 
 import numpy as np
@@ -105,6 +106,31 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
     np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)
     assert all(set(runs.PROPERTIES) <= set(p) for p in props)
+
+
+def test_status_reads_a_database_while_a_build_holds_its_write_lock(tmp_path):
+    path = build_landscape(SMALL, tmp_path / "small.sqlite")
+    writer = Database(path, create=False)
+    try:
+        with writer.transaction():  # as a build storing its minima
+            writer._conn.execute("UPDATE meta SET value=value WHERE key='format'")
+            status = landscape_status(SMALL, path)  # before: "database is locked" after 5 s
+        assert status["state"] == "complete"
+    finally:
+        writer.close()
+    conn = sqlite3.connect(path)  # the component of the lowest minimum, by plain SQL and a BFS
+    (gmin,) = conn.execute("SELECT id FROM minima ORDER BY energy, id LIMIT 1").fetchone()
+    edges = conn.execute("SELECT minimum1, minimum2 FROM transition_states").fetchall()
+    conn.close()
+    joined, frontier = {gmin}, [gmin]
+    while frontier:
+        i = frontier.pop()
+        for a, b in edges:
+            for j in ((b,) if a == i else ()) + ((a,) if b == i else ()):
+                if j not in joined:
+                    joined.add(j)
+                    frontier.append(j)
+    assert status["n_joined"] == len(joined) >= 2
 
 
 def test_missing_foreign_or_incomplete_database_is_a_clear_error(tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ rounds of 8 per database (``ljatlib.landscape.rounds``).
 """
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -67,7 +68,12 @@ def describe(spec):
         st = landscape_status(spec)
     except DatabaseError as err:
         return f"unreadable: {err}"
-    text = f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS"
+    except sqlite3.OperationalError as err:  # e.g. locked by a build committing a long write
+        return f"busy, try again: {err}"
+    if st["state"] == "missing":
+        return "missing"
+    text = (f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS, "
+            f"{st['n_joined']} joined to the global minimum")
     if st["state"] == "complete":
         text += f", {st['report'].get('seconds', float('nan')):.0f} s"
     return text + ")"
@@ -123,7 +129,7 @@ def main(argv=None):
     if not args.status:
         build_landscapes([spec for _, spec in chosen], client=args.scheduler or None)
     for label, spec in chosen:
-        print(f"{label:14s} {describe(spec):45s} {landscape_path(spec).name}")
+        print(f"{label:14s} {describe(spec):70s} {landscape_path(spec).name}")
     if args.tables:
         print("\n" + (tables_markdown(chosen) or "No (H, N_data) database is complete yet."))
 

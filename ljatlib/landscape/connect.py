@@ -157,7 +157,7 @@ def are_connected(db, id_a, id_b):
     return g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b)
 
 
-def _joined_to(db, target):
+def joined_to(db, target):
     """Ids of the minima joined to ``target`` by stored transition states (with it)."""
     g = landscape_graph(db)
     return nx.node_connected_component(g, target) if g.has_node(target) else {target}
@@ -273,11 +273,11 @@ def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **sea
         while lowest != gmin:  # a search found a lower minimum: it becomes the target
             connect(system, db, lowest, gmin, max_attempts, **search_kwargs)
             gmin, lowest = lowest, db.global_minimum().id
-            joined = _joined_to(db, gmin)
+            joined = joined_to(db, gmin)
             cut_off = [j for j in handled if j not in joined]
             handled = [j for j in handled if j not in cut_off]
             pending += cut_off
             bar.total += len(cut_off)
     bar.close()
-    joined = _joined_to(db, gmin)
+    joined = joined_to(db, gmin)
     return [i for i in ids if i not in joined]

@@ -27,12 +27,12 @@ def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, 
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol,
                         same_structure=system.same_structure, progress=progress)
-    with db.transaction():
-        for f, x in res.minima:
-            tight = lbfgs(system.fun_grad, x, params, tol=tight_tol)
-            if tight.status == CONVERGED and np.isfinite(tight.energy):
-                db.add_minimum(tight.energy, tight.x,
-                               {"log_prod_evals": system.log_product_eigenvalues(tight.x)})
+    tight = [lbfgs(system.fun_grad, x, params, tol=tight_tol) for f, x in res.minima]
+    found = [(t.energy, t.x, {"log_prod_evals": system.log_product_eigenvalues(t.x)})
+             for t in tight if t.status == CONVERGED and np.isfinite(t.energy)]
+    with db.transaction():  # computed first: the write lock is held only to store them
+        for energy, x, properties in found:
+            db.add_minimum(energy, x, properties)
     return len(res.quench_energies)
 
 

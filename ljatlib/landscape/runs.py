@@ -33,7 +33,7 @@ import numbers
 import os
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from ..storage import Database, DatabaseError
 from .diagnostics import quench_census
 from .explore import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
+from .connect import joined_to
 from .rounds import connect_in_rounds
 from .system import System, network_system
 
@@ -167,8 +168,9 @@ def _set_meta(db, **values):
 
 def _check_owner(db, spec, claim=False):
     """Raise DatabaseError unless ``db`` was made for ``spec``; with ``claim``, a new,
-    empty database is marked as ``spec``'s. Returns whether it is complete."""
-    with db.transaction():
+    empty database is marked as ``spec``'s. Returns whether it is complete. Only a claim
+    takes the write lock, so a database can be checked while a build writes to it."""
+    with db.transaction() if claim else nullcontext():
         stored = _get_meta(db, "landscape_spec")
         if stored is None:
             if db.counts() != (0, 0):
@@ -207,13 +209,13 @@ def _store_properties(db, net, data):
     """train_loss, test_loss (the loss with its L2 term, as minimised) and test_auc (of
     p0 for class 0) for every minimum that lacks one of them."""
     X_train, y_train, X_test, y_test = data
-    with db.transaction():
-        for m in db.minima():
-            if all(k in m.properties for k in PROPERTIES):
-                continue
-            db.set_properties(m.id, train_loss=net.loss(m.coords, X_train, y_train),
-                              test_loss=net.loss(m.coords, X_test, y_test),
-                              test_auc=auc(net.predict_proba(m.coords, X_test)[:, 0], y_test))
+    values = {m.id: dict(train_loss=net.loss(m.coords, X_train, y_train),
+                         test_loss=net.loss(m.coords, X_test, y_test),
+                         test_auc=auc(net.predict_proba(m.coords, X_test)[:, 0], y_test))
+              for m in db.minima() if not all(k in m.properties for k in PROPERTIES)}
+    with db.transaction():  # computed first: the write lock is held only to store them
+        for id_, properties in values.items():
+            db.set_properties(id_, **properties)
 
 
 def _setup(spec):
@@ -444,17 +446,20 @@ def build_landscapes(specs, client=None, progress=True):
 
 def landscape_status(spec, path=None):
     """How far ``spec``'s database is: a dict with ``state`` ("missing", "partial" or
-    "complete"), ``n_minima``, ``n_transition_states`` and the build's ``report``
-    (empty unless complete). DatabaseError if the file holds something else."""
+    "complete"), ``n_minima``, ``n_transition_states``, ``n_joined`` (minima joined to
+    the global minimum through stored transition states, itself included) and the
+    build's ``report`` (empty unless complete). DatabaseError if the file holds
+    something else."""
     path = Path(path) if path is not None else landscape_path(spec)
     if not path.exists():
-        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "report": {}}
+        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0, "report": {}}
     with Database(path, create=False) as db:
         complete = _check_owner(db, spec)
         n_min, n_ts = db.counts()
         report = json.loads(_get_meta(db, "landscape_report") or "{}") if complete else {}
+        n_joined = len(joined_to(db, db.global_minimum().id)) if n_min else 0
     return {"state": "complete" if complete else "partial", "n_minima": n_min,
-            "n_transition_states": n_ts, "report": report}
+            "n_transition_states": n_ts, "n_joined": n_joined, "report": report}
 
 
 # -- reading ---------------------------------------------------------------------------
