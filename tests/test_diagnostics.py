@@ -55,6 +55,7 @@ def test_census_sees_minima_the_database_rule_merges():
     assert len(census.energies) == 41 and np.all(census.energies < 1e-12)
     assert census.database_count == 1  # the loose rule: one minimum
     assert census.minimum_energies.shape == (1,)
+    assert np.isnan(census.median_gap)
     assert census.counts[1e-1] == 1
     assert census.counts[1e-2] == census.counts[1e-3] == census.counts[1e-5] == 2
     assert census.widest_copy == pytest.approx(0.01, abs=1e-6)  # the two wells, merged
@@ -74,6 +75,7 @@ def test_census_of_a_network_spec_counts_what_its_basin_hopping_stored(tmp_path)
     assert len(census.energies) == spec.n_hops + 1
     assert census.database_count == stored  # the same quenches, the same rule (measured: 17)
     assert np.all(np.diff(census.minimum_energies) >= 0) and census.minimum_energies[0] == census.energies.min()
+    assert 0 < census.median_gap == pytest.approx(np.median(np.diff(np.sort(census.minimum_energies))))
     assert census.counts[1e-2] == census.counts[1e-3] == stored  # no minima merged here
     assert census.widest_copy < 1e-3 < census.closest_distinct
     assert len(landscape_quench_census(spec, n_hops=5).energies) == 6  # a prefix of the run

@@ -106,6 +106,11 @@ class QuenchCensus:
     widest_copy: float
     closest_distinct: float
 
+    @property
+    def median_gap(self):
+        """Median energy difference of consecutive distinct minima (nan if fewer than two)."""
+        return float(np.median(np.diff(self.minimum_energies))) if self.database_count > 1 else float("nan")
+
 
 def _distinct(order, energies, same_as, energy_tol):
     """Representatives (indices, lowest first) and each quench's representative."""
