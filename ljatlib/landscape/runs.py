@@ -47,10 +47,10 @@ from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
+from .connect import joined_to
 from .diagnostics import quench_census
 from .explore import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
-from .connect import joined_to
 from .rounds import connect_in_rounds
 from .system import System, network_system
 
