@@ -174,9 +174,35 @@ def _forward_block(w, X, start, nb, sizes, w_off, b_off, act, z, e, mx, tot):
             tot[b] += ek[b]
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _check_kernel_args(w, X, sizes, w_off, b_off):
+    """ValueError unless w, X and the layer offsets fit ``sizes``. The kernels index w,
+    the gradient and the Hessian by these offsets without bounds checks, so weights of
+    another network would read and write past the buffers."""
+    n_layers = sizes.shape[0] - 1
+    n_par = 0
+    for l in range(n_layers):
+        n_par += (sizes[l] + 1) * sizes[l + 1]
+    if w.shape[0] != n_par or X.shape[1] != sizes[0]:
+        raise ValueError("w or X does not fit the network's layer sizes")
+    if w_off.shape[0] != n_layers or b_off.shape[0] != n_layers:
+        raise ValueError("one weight and one bias offset per layer")
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _check_labels(y, n_data, n_classes):
+    if y.shape[0] != n_data:
+        raise ValueError("y must have one class per row of X")
+    for d in range(n_data):
+        if y[d] < 0 or y[d] >= n_classes:
+            raise ValueError("classes must lie in 0 .. n_classes - 1")
+
+
 @numba.njit(cache=True, error_model="numpy", parallel=True, fastmath=_FM_REDUCE)
 def _loss_grad(w, X, y, sizes, w_off, b_off, want_grad):
     """(sum_d -ln p_{y_d}, sum_d its gradient) without the 1/N and the L2 term."""
+    _check_kernel_args(w, X, sizes, w_off, b_off)
+    _check_labels(y, X.shape[0], sizes[-1])
     n_data, n_layers = X.shape[0], sizes.shape[0] - 1
     n_classes, width, n_par = sizes[-1], sizes.max(), w.shape[0]
     n_chunks = (n_data + CHUNK - 1) // CHUNK
@@ -274,6 +300,8 @@ def _hessian(w, X, y, sizes, w_off, b_off):
     every column layer m: T_l = ds_l/ds_m (l > m, forward), E_l = d delta_l/ds_m
     (l >= m, backward), then the blocks (l, m) of the docstring of the module.
     """
+    _check_kernel_args(w, X, sizes, w_off, b_off)
+    _check_labels(y, X.shape[0], sizes[-1])
     n_data, n_layers = X.shape[0], sizes.shape[0] - 1
     n_classes, width, n_par = sizes[-1], sizes.max(), w.shape[0]
     # T and E take n_layers * width^2 * hb doubles each: keep them to about 1 MB.
@@ -445,6 +473,7 @@ def _hessian(w, X, y, sizes, w_off, b_off):
 
 @numba.njit(cache=True, error_model="numpy", parallel=True, fastmath=_FM)
 def _predict(w, X, sizes, w_off, b_off):
+    _check_kernel_args(w, X, sizes, w_off, b_off)
     n_data, n_layers = X.shape[0], sizes.shape[0] - 1
     n_classes, width = sizes[-1], sizes.max()
     out = np.empty((n_data, n_classes))
@@ -604,7 +633,10 @@ class MLP:
         X, y = self._check_data(X, y, copy=True)
 
         def fun_grad(w):
-            return self._loss_grad_raw(np.ascontiguousarray(w, dtype=np.float64), X, y, True)
+            w = np.ascontiguousarray(w, dtype=np.float64)
+            if w.shape != (self.n_params,):
+                raise ValueError(f"w must have shape ({self.n_params},) for {self}, got {w.shape}")
+            return self._loss_grad_raw(w, X, y, True)
         return fun_grad
 
     def fun_grad_many(self, X, y):

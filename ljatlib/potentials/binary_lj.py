@@ -40,12 +40,22 @@ def _pair(s, sig2, eps, a_coef, b_coef, rc2):
     return phi, d1, d2
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _check_flat(x, n_out, types):
+    """ValueError unless x and an output of length n_out have 3N entries (N = len(types)):
+    the kernels write into the caller's buffers, so a wrong length would corrupt memory."""
+    if x.shape[0] != 3 * types.shape[0] or n_out != x.shape[0]:
+        raise ValueError("x and the output must have 3N entries for N atoms")
+
+
 @numba.njit(cache=True, error_model="numpy")
 def energy_gradient_flat(x, grad, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
     """Energy of one configuration x (3N,) (atom-major); writes dV/dx into grad (3N,).
 
     ``n_image`` = 0: nearest images only (every cutoff below half the box side); 1:
-    also the images one box away. The hot kernel of the minimisers."""
+    also the images one box away. The hot kernel of the minimisers. ValueError unless
+    x and grad both have 3N entries."""
+    _check_flat(x, grad.shape[0], types)
     n = x.shape[0] // 3
     grad[:] = 0.0
     energy = 0.0
@@ -82,6 +92,8 @@ def energy_gradient_flat(x, grad, types, sig2, eps, a_coef, b_coef, rc2, box, n_
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def energy_gradient_many(X, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
     """Energies (m,) and gradients (m, 3N) of the rows of X (m, 3N), in parallel."""
+    if X.shape[1] != 3 * types.shape[0]:
+        raise ValueError("X must have 3N columns for N atoms")
     energies = np.empty(X.shape[0])
     grads = np.empty_like(X)
     for k in numba.prange(X.shape[0]):
@@ -93,6 +105,9 @@ def energy_gradient_many(X, types, sig2, eps, a_coef, b_coef, rc2, box, n_image)
 @numba.njit(cache=True, error_model="numpy")
 def hessian_flat(x, out, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
     """Hessian (3N, 3N) of one configuration x (3N,), written into ``out``."""
+    _check_flat(x, out.shape[0], types)
+    if out.shape[1] != x.shape[0]:
+        raise ValueError("out must have shape (3N, 3N)")
     n = x.shape[0] // 3
     out[:, :] = 0.0
     d, d0 = np.empty(3), np.empty(3)

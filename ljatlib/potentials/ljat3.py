@@ -75,7 +75,11 @@ def _energy_ds(s1, s2, s3, z):
 @numba.njit(cache=True, error_model="numpy")
 def energy_gradient_flat(x, grad, z):
     """Energy of one geometry given as a flat array ``x`` (3 * d,), atom-major;
-    writes dV/dx into ``grad`` (3 * d,). The hot kernel of the minimisers."""
+    writes dV/dx into ``grad`` (3 * d,). The hot kernel of the minimisers. ValueError
+    unless ``x`` and ``grad`` have the same length, a multiple of 3 (a wrong length
+    would write past the caller's buffer)."""
+    if x.shape[0] % 3 != 0 or grad.shape[0] != x.shape[0]:
+        raise ValueError("x and grad must have the same length, a multiple of 3")
     d = x.shape[0] // 3
     s1 = s2 = s3 = 0.0
     for k in range(d):
@@ -130,6 +134,8 @@ def _hessian_s(s, z):
 
 @numba.njit(cache=True, error_model="numpy")
 def _hessian_one(x, z, out):
+    if x.shape[0] != 3 or out.shape[0] != 3 * x.shape[1] or out.shape[1] != 3 * x.shape[1]:
+        raise ValueError("x must have shape (3, d) and out (3d, 3d)")
     s = np.array(_squared_distances(x))
     _, dv, hs = _hessian_s(s, z)
     d = x.shape[1]
