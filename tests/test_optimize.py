@@ -112,10 +112,17 @@ def test_step_cap_is_respected():
     assert max(steps) <= 0.05 + 1e-12
 
 
-@pytest.mark.parametrize("kwargs", [{"tol": 0}, {"memory": 0}, {"max_step": -1.0}])
+@pytest.mark.parametrize("kwargs", [{"tol": 0}, {"memory": 0}, {"max_step": -1.0},
+                                    {"max_iter": 2.5}, {"memory": 2.5}, {"max_iter": True},
+                                    {"tol": np.nan}, {"max_rise": np.nan}, {"h0": np.inf}])
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError):
         LBFGSParams(**kwargs)
+
+
+def test_empty_start_raises():
+    with pytest.raises(ValueError, match="empty"):
+        lbfgs(ljat3.energy_and_gradient, [])
 
 
 def test_unknown_setting_raises():

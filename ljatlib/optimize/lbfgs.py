@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .._validation import as_finite_array
+from .._validation import as_finite_array, check_integer, check_positive
 
 CONVERGED, MAX_ITERATIONS, NON_FINITE = 0, 1, 2
 STATUS_NAMES = {CONVERGED: "converged", MAX_ITERATIONS: "max-iterations", NON_FINITE: "non-finite"}
@@ -40,10 +40,14 @@ class LBFGSParams:
     max_iter: int = 10000
 
     def __post_init__(self):
-        if not (self.tol > 0 and self.max_step > 0 and self.h0 > 0 and self.max_rise >= 0):
-            raise ValueError(f"tol, max_step and h0 must be > 0 and max_rise >= 0: {self}")
-        if self.memory < 1 or self.max_iter < 0:
-            raise ValueError(f"memory must be >= 1 and max_iter >= 0: {self}")
+        for name in ("tol", "max_step", "h0"):
+            object.__setattr__(self, name, check_positive(getattr(self, name), name))
+        rise = float(self.max_rise)
+        if np.isnan(rise) or rise < 0:  # inf is allowed: no energy-rise test (the DNEB's case)
+            raise ValueError(f"max_rise must be >= 0, got {self.max_rise!r}")
+        object.__setattr__(self, "max_rise", rise)
+        object.__setattr__(self, "memory", check_integer(self.memory, "memory", 1))
+        object.__setattr__(self, "max_iter", check_integer(self.max_iter, "max_iter", 0))
 
 
 @dataclass
@@ -165,6 +169,8 @@ def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
     """
     p = _params(params, kwargs)
     x0 = as_finite_array(x0, "x0")
+    if x0.size == 0:
+        raise ValueError("x0 is empty: nothing to minimise")
     shape = x0.shape
     n = x0.size
 
