@@ -111,3 +111,54 @@ def test_find_minimum_reads_only_the_energy_window(tmp_path):
     assert sorted(seen) == [0.0, 10.0]  # both in the window tried, -2 and -3 never read
     assert db.find_minimum(-5.0, [0.0, 0.0]) is None
     db.close()
+
+
+def test_an_empty_file_is_no_database_and_reading_never_writes(tmp_path):
+    path = tmp_path / "empty.sqlite"
+    path.touch()  # what a kill between connect and the schema commit leaves
+    with pytest.raises(DatabaseError, match="no database"):
+        Database(path, create=False)
+    assert path.stat().st_size == 0  # the read did not write a schema into it
+    with Database(path, system={"kind": "test"}) as db:  # a writer treats it as absent
+        assert db.counts() == (0, 0)
+
+
+def _open_new(path, barrier):
+    barrier.wait()
+    with Database(path, system={"kind": "test"}):
+        pass
+
+
+def test_simultaneous_creators_all_succeed(tmp_path):
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    for attempt in range(3):  # the race (table meta already exists) hit about 1 open in 10
+        path = tmp_path / f"race{attempt}.sqlite"
+        barrier = ctx.Barrier(24)
+        procs = [ctx.Process(target=_open_new, args=(path, barrier)) for _ in range(24)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 24
+        with Database(path, create=False) as db:
+            assert db.counts() == (0, 0)
+
+
+def test_busy_is_reported_as_busy_not_corrupt(tmp_path):
+    from ljatlib.storage import DatabaseBusy
+    path = tmp_path / "busy.sqlite"
+    filled(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # as a build committing a long write
+        with pytest.raises(DatabaseBusy, match="busy"):
+            Database(path, create=False, timeout=0.1)
+        other.execute("ROLLBACK")
+        other.execute("BEGIN IMMEDIATE")  # another writer: reading works, writing is busy
+        with Database(path, create=False, timeout=0.1) as db:
+            assert db.counts() == (3, 2)
+            with pytest.raises(DatabaseBusy, match="write lock"):
+                db.add_minimum(-3.0, [9.0, 9.0])
+    finally:
+        other.close()

@@ -18,7 +18,6 @@ rounds of 8 per database (``ljatlib.landscape.rounds``).
 """
 import argparse
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from ljatlib.landscape.glass import glass_chapter_specs  # noqa: E402
 from ljatlib.landscape.runs import (build_landscapes, chapter_specs, landscape_path,  # noqa: E402
                                    landscape_status, open_landscape)
 from ljatlib.landscape_figures import landscape_tables, table_markdown  # noqa: E402
-from ljatlib.storage import DatabaseError  # noqa: E402
+from ljatlib.storage import DatabaseBusy, DatabaseError  # noqa: E402
 
 CHAPTER = "s3_landscapes"
 GLASS_CHAPTER = "s4_glass_former"
@@ -66,10 +65,10 @@ def profile_glass_specs(profile):
 def describe(spec):
     try:
         st = landscape_status(spec)
+    except DatabaseBusy as err:  # e.g. locked by a build committing a long write
+        return f"busy, try again: {err}"
     except DatabaseError as err:
         return f"unreadable: {err}"
-    except sqlite3.OperationalError as err:  # e.g. locked by a build committing a long write
-        return f"busy, try again: {err}"
     if st["state"] == "missing":
         return "missing"
     text = (f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS, "

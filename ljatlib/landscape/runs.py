@@ -185,10 +185,16 @@ def _check_owner(db, spec, claim=False):
         return _get_meta(db, "landscape_complete") == "1"
 
 
+def _holds_data(path):
+    """Whether ``path`` exists and is not empty (an empty file, e.g. left by a kill before
+    the schema was committed, counts as no database)."""
+    return path.exists() and path.stat().st_size > 0
+
+
 def _is_complete(spec, path):
     """Whether ``path`` holds ``spec``'s finished database (False if missing or
-    unfinished; DatabaseError if it belongs to something else)."""
-    if not path.exists():
+    unfinished; DatabaseError if it belongs to something else). Only reads."""
+    if not _holds_data(path):
         return False
     with Database(path, create=False) as db:
         return _check_owner(db, spec)
@@ -451,7 +457,7 @@ def landscape_status(spec, path=None):
     build's ``report`` (empty unless complete). DatabaseError if the file holds
     something else."""
     path = Path(path) if path is not None else landscape_path(spec)
-    if not path.exists():
+    if not _holds_data(path):
         return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0, "report": {}}
     with Database(path, create=False) as db:
         complete = _check_owner(db, spec)
@@ -499,7 +505,7 @@ def open_landscape(spec, path=None):
     """
     _check_spec(spec)
     path = Path(path) if path is not None else landscape_path(spec)
-    if not path.exists():
+    if not _holds_data(path):
         raise DatabaseError(f"no landscape database at {path} for {spec}; "
                             "build it with build_landscape(spec)")
     if not _is_complete(spec, path):

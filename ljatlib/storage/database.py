@@ -47,6 +47,16 @@ class DatabaseError(Exception):
     """The file is missing, corrupt, or not a landscape database of this format."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another process holds the database's lock for longer than the timeout: the file is
+    fine, try again later."""
+
+
+def _is_busy(err):
+    text = str(err).lower()
+    return "locked" in text or "busy" in text
+
+
 @dataclass
 class Minimum:
     id: int
@@ -96,27 +106,41 @@ class Database:
         ``same_structure(a, b) -> bool`` for coordinates of two candidates.
     """
 
-    def __init__(self, path, system=None, energy_tol=1e-4, same_structure=None, create=True):
+    def __init__(self, path, system=None, energy_tol=1e-4, same_structure=None, create=True,
+                 timeout=30.0):
         self.path, self.energy_tol, self.same_structure = str(path), energy_tol, same_structure
         exists = self.path == ":memory:" or Path(self.path).exists()
         if not exists and not create:
             raise DatabaseError(f"no database at {self.path}")
+        self._conn = None
         try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None)
+            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
             self._conn.execute("PRAGMA foreign_keys = ON")
-            tables = {r[0] for r in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as err:
-            raise DatabaseError(f"{self.path} is not a readable SQLite database: {err}") from None
-        if not tables:
-            with self.transaction():
-                for statement in filter(str.strip, SCHEMA.split(";")):
-                    self._conn.execute(statement)  # executescript would commit midway
-                self._conn.executemany("INSERT INTO meta VALUES (?, ?)", [
-                    ("format", FORMAT), ("schema_version", SCHEMA_VERSION),
-                    ("system", json.dumps(system or {}, sort_keys=True))])
-        else:
+            tables = self._tables()
+            if not tables:  # a new or empty file (e.g. left by a kill before the schema commit)
+                if not create:
+                    raise DatabaseError(f"no database at {self.path} (the file holds no tables)")
+                with self.transaction():  # one creator at a time; another may have just finished
+                    if not self._tables():
+                        for statement in filter(str.strip, SCHEMA.split(";")):
+                            self._conn.execute(statement)  # executescript would commit midway
+                        self._conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                            ("format", FORMAT), ("schema_version", SCHEMA_VERSION),
+                            ("system", json.dumps(system or {}, sort_keys=True))])
+                tables = self._tables()
             self._check_format(tables, system)
+        except BaseException as err:
+            if self._conn is not None:
+                self._conn.close()
+            if isinstance(err, sqlite3.OperationalError) and _is_busy(err):
+                raise DatabaseBusy(f"{self.path} is busy (locked by another process for over "
+                                   f"{timeout:g} s): {err}") from None
+            if isinstance(err, sqlite3.DatabaseError):
+                raise DatabaseError(f"{self.path} is not a readable SQLite database: {err}") from None
+            raise
+
+    def _tables(self):
+        return {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
     def _check_format(self, tables, system):
         if not {"meta", "minima", "transition_states"} <= tables:
@@ -140,7 +164,13 @@ class Database:
         if self._conn.in_transaction:
             yield
             return
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if _is_busy(err):
+                raise DatabaseBusy(f"{self.path} is busy (another process holds its write lock): "
+                                   f"{err}") from None
+            raise
         try:
             yield
         except BaseException:
