@@ -20,9 +20,11 @@ class ExploreReport:
 
 
 def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0,
-                               lbfgs_params=None, tight_tol=1e-9, progress=False):
+                               lbfgs_params=None, tight_tol=1e-9, progress=False, meta=None):
     """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
-    gradient ``tight_tol``) in ``db``, in one transaction. Returns the number of quenches."""
+    gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
+    values ``meta(n_quenches)`` returns (a dict, e.g. a marker that basin-hopping is
+    done). Returns the number of quenches."""
     params = lbfgs_params or NETWORK_LBFGS
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol,
@@ -33,6 +35,8 @@ def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, 
     with db.transaction():  # computed first: the write lock is held only to store them
         for energy, x, properties in found:
             db.add_minimum(energy, x, properties)
+        if meta is not None:
+            db.set_meta(**meta(len(res.quench_energies)))
     return len(res.quench_energies)
 
 

@@ -17,6 +17,7 @@ minimum it reached is stored, so it converges every one not identical to an end 
 RMS gradient ``tol`` (Newton steps) before returning it.
 """
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -158,9 +159,64 @@ class _Searches:
         return self.client.gather(futures)
 
 
+def _pair_key(pair):
+    return f"{pair[0]},{pair[1]}"
+
+
+def _key_pair(text):
+    a, b = text.split(",")
+    return int(a), int(b)
+
+
+@dataclass
+class _RoundsState:
+    """Everything :func:`connect_in_rounds` decides from besides the database; stored
+    after each round (with that round's results, in one transaction) when the caller
+    names a checkpoint, so an interrupted run resumes exactly where it stopped."""
+
+    ids: list
+    gmin: int
+    aim: dict
+    attempts: Counter
+    queue: list
+    succeeded: list
+    retried: set
+    tries: dict
+    found_by: defaultdict
+
+    @classmethod
+    def fresh(cls, db):
+        ids = [m.id for m in db.minima()]
+        gmin = db.global_minimum().id
+        aim = {i: gmin for i in ids if i != gmin}
+        return cls(ids, gmin, aim, Counter(), list(aim), [], set(), {}, defaultdict(set))
+
+    def to_json(self, settings):
+        return json.dumps({
+            "settings": settings, "ids": self.ids, "gmin": self.gmin,
+            "aim": {str(k): v for k, v in self.aim.items()},
+            "attempts": {str(k): v for k, v in self.attempts.items()},
+            "queue": self.queue, "succeeded": self.succeeded,
+            "retried": sorted(self.retried), "tries": {_pair_key(k): v for k, v in self.tries.items()},
+            "found_by": {str(k): sorted(v) for k, v in self.found_by.items()}}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text, settings):
+        d = json.loads(text)
+        if d["settings"] != settings:
+            raise ValueError(f"the checkpoint was made with other settings ({d['settings']}, "
+                             f"now {settings}); use another checkpoint name or a new database")
+        found_by = defaultdict(set, {int(k): set(v) for k, v in d["found_by"].items()})
+        return cls(d["ids"], d["gmin"], {int(k): v for k, v in d["aim"].items()},
+                   Counter({int(k): v for k, v in d["attempts"].items()}), d["queue"], d["succeeded"],
+                   {tuple(r) for r in d["retried"]}, {_key_pair(k): v for k, v in d["tries"].items()},
+                   found_by)
+
+
 def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progress=False,
                       n_images=20, max_tries_per_pair=4, gap_choice="closest",
-                      graph_minima="local", image_growth=2.0, stop=None, **search_kwargs):
+                      graph_minima="local", image_growth=2.0, stop=None, checkpoint=None,
+                      **search_kwargs):
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 
@@ -177,22 +233,29 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     in :func:`~ljatlib.landscape.connect.connect`; ``search_kwargs`` go to
     :func:`find_transition_states` (``energy_tol`` defaults to the database's).
     Resumable: it starts from what the database holds. ``stop`` (e.g. a
-    ``threading.Event``): once set, :class:`Stopped` is raised before the next round."""
+    ``threading.Event``): once set, :class:`Stopped` is raised before the next round.
+    ``checkpoint`` (a meta-table key, e.g. ``"connect_in_rounds"``): the driver's state
+    is stored under it with each round's results, in one transaction, and a later call
+    continues from it, so a run killed at any point and resumed ends in the same
+    database as one never interrupted (ValueError if it was made with other settings)."""
     batch = check_integer(batch, "batch", 1)
     max_attempts = check_integer(max_attempts, "max_attempts", 0)
     if graph_minima not in ("local", "all"):
         raise ValueError(f"graph_minima must be 'local' or 'all', got {graph_minima!r}")
     search_kwargs.setdefault("energy_tol", db.energy_tol)
-    ids = [m.id for m in db.minima()]
-    if not ids:
+    if db.counts()[0] == 0:
         return []
+    settings = {"max_attempts": max_attempts, "batch": batch, "n_images": n_images,
+                "max_tries_per_pair": max_tries_per_pair, "gap_choice": gap_choice,
+                "graph_minima": graph_minima, "image_growth": image_growth,
+                "search": json.loads(json.dumps(search_kwargs, sort_keys=True, default=repr))}
+    saved = db.get_meta(checkpoint) if checkpoint is not None else None
+    state = _RoundsState.fresh(db) if saved is None else _RoundsState.from_json(saved, settings)
+    ids, gmin, aim, attempts = state.ids, state.gmin, state.aim, state.attempts
+    queue, succeeded, retried = state.queue, state.succeeded, state.retried
+    tries, found_by = state.tries, state.found_by  # found_by: target -> minima its searches found
     searches = _Searches(system, client)
-    distances, tries = {}, {}
-    found_by = defaultdict(set)  # target -> the minima its searches found (its local graph)
-    attempts = Counter()
-    gmin = db.global_minimum().id
-    aim = {i: gmin for i in ids if i != gmin}
-    queue, succeeded, retried = list(aim), [], set()
+    distances = {}  # aligned distances: recomputed after a resume (they are deterministic)
     bar = tqdm(total=len(queue), desc="connecting", disable=not progress)
     while True:
         if stop is not None and stop.is_set():
@@ -253,10 +316,14 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
             options = {**search_kwargs, **gap_search(n_tried, n_images, image_growth)}
             tasks.append(((p, q), (minima[p].coords, minima[q].coords, options)))
         results = searches.run([task for _, task in tasks]) if tasks else []
-        for ((p, q), _), found in zip(tasks, results):
-            new_ids = store_found(db, found, (p, q))
-            for target in served[(min(p, q), max(p, q))]:
-                found_by[target].update(new_ids)
+        with db.transaction():  # a round is stored whole, with the state after it, or not at all
+            for ((p, q), _), found in zip(tasks, results):
+                new_ids = store_found(db, found, (p, q))
+                for target in served[(min(p, q), max(p, q))]:
+                    found_by[target].update(new_ids)
+            if checkpoint is not None:
+                state.gmin, state.queue, state.succeeded = gmin, queue, succeeded
+                db.set_meta(**{checkpoint: state.to_json(settings)})
     bar.close()
     component = component_labels(landscape_graph(db))
     return [i for i in ids if component(i) != component(gmin)]

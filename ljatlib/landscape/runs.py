@@ -154,35 +154,23 @@ def landscape_path(spec, cache_dir=None):
     return root / "landscapes" / f"{spec.file_stem()}_{spec.key()}.sqlite"
 
 
-# -- meta table ------------------------------------------------------------------------
-# Database has no public API for its meta table; these are the only places that touch it.
-def _get_meta(db, key):
-    row = db._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
-def _set_meta(db, **values):
-    with db.transaction():
-        db._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
-
-
 def _check_owner(db, spec, claim=False):
     """Raise DatabaseError unless ``db`` was made for ``spec``; with ``claim``, a new,
     empty database is marked as ``spec``'s. Returns whether it is complete. Only a claim
     takes the write lock, so a database can be checked while a build writes to it."""
     with db.transaction() if claim else nullcontext():
-        stored = _get_meta(db, "landscape_spec")
+        stored = db.get_meta("landscape_spec")
         if stored is None:
             if db.counts() != (0, 0):
                 raise DatabaseError(f"{db.path} holds a landscape not made by build_landscape "
                                     "(no landscape_spec in its meta table); not touching it")
             if claim:
-                _set_meta(db, landscape_spec=json.dumps(spec.as_dict(), sort_keys=True))
+                db.set_meta(landscape_spec=json.dumps(spec.as_dict(), sort_keys=True))
             return False
         if json.loads(stored) != spec.as_dict():
             raise DatabaseError(f"{db.path} holds the landscape of a different spec: {stored} "
                                 f"(asked for {json.dumps(spec.as_dict(), sort_keys=True)})")
-        return _get_meta(db, "landscape_complete") == "1"
+        return db.get_meta("landscape_complete") == "1"
 
 
 def _holds_data(path):
@@ -272,26 +260,28 @@ def build_landscape(spec, path=None, progress=False, client=None, minima_only=Fa
     path.parent.mkdir(parents=True, exist_ok=True)
     with Database(path, system=system.description, same_structure=system.same_structure) as db:
         _check_owner(db, spec, claim=True)
-        minima = _get_meta(db, "landscape_minima")
+        minima = db.get_meta("landscape_minima")
         earlier = 0.0 if minima is None else json.loads(minima)["seconds"]  # basin-hopping's
         if minima is None:
             rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
-            n_quenches = store_basin_hopping_minima(
-                system, db, start(rng), spec.n_hops, seed=rng, temperature=spec.temperature,
-                step_size=spec.step_size, progress=progress)
-            minima = json.dumps({"n_quenches": n_quenches,
-                                 "seconds": round(time.perf_counter() - begin, 3)})
-            _set_meta(db, landscape_minima=minima)
+            def marker(n_quenches):  # stored with the minima: a kill leaves both or neither
+                return {"landscape_minima": json.dumps(
+                    {"n_quenches": n_quenches, "seconds": round(time.perf_counter() - begin, 3)})}
+            store_basin_hopping_minima(system, db, start(rng), spec.n_hops, seed=rng,
+                                       temperature=spec.temperature, step_size=spec.step_size,
+                                       progress=progress, meta=marker)
+            minima = db.get_meta("landscape_minima")
         if minima_only:
             return path
         unconnected = connect_in_rounds(system, db, spec.connect_attempts, batch=CONNECT_BATCH,
-                                        client=client, progress=progress, stop=stop, **connect_options)
+                                        client=client, progress=progress, stop=stop,
+                                        checkpoint="connect_in_rounds", **connect_options)
         finish(db)
         n_min, n_ts = db.counts()
         summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,
                    "n_quenches": json.loads(minima)["n_quenches"],
                    "seconds": round(earlier + time.perf_counter() - begin, 3)}
-        _set_meta(db, landscape_report=json.dumps(summary), landscape_complete="1")
+        db.set_meta(landscape_report=json.dumps(summary), landscape_complete="1")
     return path
 
 
@@ -462,7 +452,7 @@ def landscape_status(spec, path=None):
     with Database(path, create=False) as db:
         complete = _check_owner(db, spec)
         n_min, n_ts = db.counts()
-        report = json.loads(_get_meta(db, "landscape_report") or "{}") if complete else {}
+        report = json.loads(db.get_meta("landscape_report") or "{}") if complete else {}
         n_joined = len(joined_to(db, db.global_minimum().id)) if n_min else 0
     return {"state": "complete" if complete else "partial", "n_minima": n_min,
             "n_transition_states": n_ts, "n_joined": n_joined, "report": report}
@@ -491,7 +481,7 @@ class Landscape:
     def report(self):
         """What the build reported: n_minima, n_transition_states, unconnected (ids of
         minima not connected to the global minimum), n_quenches, seconds."""
-        return json.loads(_get_meta(self.db, "landscape_report") or "{}")
+        return json.loads(self.db.get_meta("landscape_report") or "{}")
 
     def close(self):
         self.db.close()
@@ -516,7 +506,7 @@ def open_landscape(spec, path=None):
         db = Database(path, system=system.description, same_structure=system.same_structure,
                       create=False)
         return GlassLandscape(spec, db, system, spec.potential(),
-                              json.loads(_get_meta(db, "landscape_report") or "{}"))
+                              json.loads(db.get_meta("landscape_report") or "{}"))
     net, system, data = _problem(spec)
     db = Database(path, system=system.description, same_structure=system.same_structure,
                   create=False)

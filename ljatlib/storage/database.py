@@ -154,6 +154,18 @@ class Database:
         if system is not None and stored != json.loads(json.dumps(system, sort_keys=True)):
             raise DatabaseError(f"{self.path} holds a different system: {stored} (asked for {system})")
 
+    # -- meta ---------------------------------------------------------------------------
+    def get_meta(self, key, default=None):
+        """The text stored under ``key`` in the meta table, or ``default``."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (str(key),)).fetchone()
+        return default if row is None else row[0]
+
+    def set_meta(self, **values):
+        """Store text values in the meta table (one transaction; joins an open one)."""
+        with self.transaction():
+            self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                   [(k, str(v)) for k, v in values.items()])
+
     @property
     def system_description(self):
         return json.loads(self._conn.execute("SELECT value FROM meta WHERE key='system'").fetchone()[0])
