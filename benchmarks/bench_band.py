@@ -19,7 +19,7 @@ import numpy as np
 
 import common
 from bench_network import numpy_loss_grad, reg_mask
-from ljatlib.landscape import network_system
+from ljatlib.systems import network_system
 from ljatlib.network import MLP
 from ljatlib.transition_states import dneb
 

@@ -64,7 +64,7 @@ def ljat3_problem(z=2.0):
     centred at the origin: so the straight line between any two of them (the first DNEB
     guess) never brings two atoms together."""
     from ljatlib.data.classes import reference_minima
-    from ljatlib.landscape import ljat3_system
+    from ljatlib.systems import ljat3_system
     system = ljat3_system(z)
     ref = reference_minima(z)
     tri = np.asarray(ref["triangle"][2], float).reshape(3, 3)
@@ -85,7 +85,8 @@ def ljat3_problem(z=2.0):
 def network_problem(n_data=100, bh_steps=30, net_pairs=6, seed=0):
     """(system, net, X, y, minima, energies, pairs) for MLP((3, 3)) on D2's training half."""
     from ljatlib.data import make_dataset
-    from ljatlib.landscape import basin_hopping, network_system
+    from ljatlib.landscape import basin_hopping
+    from ljatlib.systems import network_system
     from ljatlib.network import MLP
     X, y = make_dataset("D2").split("train")
     X, y = np.asarray(X[:n_data], float), np.asarray(y[:n_data])

@@ -24,8 +24,7 @@ import itertools
 import numpy as np
 
 import common
-from ljatlib.landscape.basinhopping import NETWORK_LBFGS
-from ljatlib.landscape.system import binary_lj_system
+from ljatlib.systems import binary_lj_system
 from ljatlib.optimize import lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
 
@@ -74,14 +73,14 @@ def measure(repeats=20, n_batch=30, n_quench=3, seed=0):
         ref = numpy_energy_gradient(pot)
         rng = np.random.default_rng(seed)
         starts = [pot.random_configuration(rng) for _ in range(max(n_batch, n_quench))]
-        x = lbfgs(system.fun_grad, starts[0], NETWORK_LBFGS).x  # a typical (low-energy) point
+        x = lbfgs(system.fun_grad, starts[0], system.quench).x  # a typical (low-energy) point
         band = np.stack([x + 0.05 * rng.normal(size=x.size) for _ in range(n_batch)])
         ours_s, (e_ours, _) = common.best_time(lambda: system.fun_grad(x), repeats, warmup=True)
         batch_s, _ = common.best_time(lambda: system.fun_grad_batch(band), repeats, warmup=True)
         numpy_s, (e_np, _) = common.best_time(lambda: ref(x), max(1, repeats // 4), warmup=True)
         q_ours, q_scipy, e_q_ours, e_q_scipy = [], [], [], []
         for x0 in starts[:n_quench]:
-            t, r = common.best_time(lambda: lbfgs(system.fun_grad, x0, NETWORK_LBFGS), 1, warmup=True)
+            t, r = common.best_time(lambda: lbfgs(system.fun_grad, x0, system.quench), 1, warmup=True)
             q_ours.append(t)
             e_q_ours.append(r.energy)
             t, r = common.best_time(lambda: minimize(ref, x0, jac=True, method="L-BFGS-B",

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 import common
-from ljatlib.landscape.system import binary_lj_system
+from ljatlib.systems import binary_lj_system
 from ljatlib.optimize import LBFGSParams, lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
 from ljatlib.transition_states import dneb, eigenvector_following

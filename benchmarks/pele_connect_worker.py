@@ -52,11 +52,11 @@ def main():
     kind = str(problem["kind"])
 
     if kind == "ljat3":
-        from ljatlib.landscape.structure import same_ljat3 as same_structure
+        from ljatlib.systems.mindist import same_ljat3 as same_structure
         base = ATLJ(eps=1.0, sig=1.0, Z=params["z"])
         orthog = 0  # pele's default: project out translations and rotations
     else:
-        from ljatlib.landscape.structure import SameNetwork
+        from ljatlib.systems.mindist import SameNetwork
         from ljatlib.network import MLP
         net = MLP(tuple(int(h) for h in problem["hidden"]), lam=float(problem["lam"]),
                   regularise_biases=bool(problem["regularise_biases"]))

@@ -14,7 +14,7 @@ import numpy as np
 
 from .data.cache import cached_arrays
 from .landscape import basin_hopping
-from .landscape.basinhopping import NETWORK_LBFGS
+from .systems import DEFAULT_QUENCH
 from .network import MLP
 
 
@@ -46,7 +46,7 @@ def _digest(*arrays):
 
 
 def train(net, X, y, n_hops=10, seed=0, temperature=2.0, step_size=1.0, init_scale=1.0,
-          lbfgs=NETWORK_LBFGS, tight_tol=1e-9, use_cache=True, progress=False):
+          lbfgs=DEFAULT_QUENCH, tight_tol=1e-9, use_cache=True, progress=False):
     """Global minimum of ``net``'s loss on (X (N, 2), y (N,)) by basin-hopping.
 
     The start is uniform in [-init_scale, init_scale]; ``n_hops`` basin-hopping steps

@@ -43,7 +43,7 @@ from ljatlib import network
 from ljatlib.network import MLP
 from ljatlib.optimize import lbfgs
 from ljatlib.potentials import binary_lj, ljat3
-from ljatlib.landscape import binary_lj_system, ljat3_system
+from ljatlib.systems import binary_lj_system, ljat3_system
 rng = np.random.default_rng(0)
 X, y = rng.uniform(0.9, 1.5, (50, 2)), rng.integers(0, 4, 50)
 net1, net2 = MLP((3,)), MLP((3, 3))

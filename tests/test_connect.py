@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ljatlib.data import make_dataset
-from ljatlib.landscape import network_system
+from ljatlib.systems import network_system
 from ljatlib.network import MLP
 from ljatlib.optimize import LBFGSParams, lbfgs
 from ljatlib.storage import Database
@@ -60,7 +60,7 @@ def test_connect_attacks_the_shortest_gap_of_the_dijkstra_path(monkeypatch):
     """Minima on a line at 0, 1, 3, 10: the squared-distance path from 0 to 10 runs
     through all of them and the shortest gap (0-1) is searched first. (The stored
     minima between the ends enter the graph with graph_minima="all".)"""
-    from ljatlib.landscape.system import System
+    from ljatlib.systems import System
     system = System(fun_grad=lambda x: (0.0, np.zeros_like(x)), hessian=lambda x: np.eye(len(x)), n=1)
     db = Database(":memory:", energy_tol=1e-12)
     ids = [db.add_minimum(float(k), np.array([p]))[0].id for k, p in enumerate((0.0, 10.0, 3.0, 1.0))]

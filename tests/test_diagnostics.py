@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from ljatlib.data import classify
-from ljatlib.landscape import LandscapeSpec, System, build_landscape, landscape_quench_census
+from ljatlib.landscape import LandscapeSpec, build_landscape, landscape_quench_census
+from ljatlib.systems import System
 from ljatlib.landscape.diagnostics import quench_census, trace_search
 from ljatlib.storage import Database
 from test_landscape import ljat3_database

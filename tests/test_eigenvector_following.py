@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from ljatlib.landscape import binary_lj_system, ljat3_system
+from ljatlib.systems import binary_lj_system, ljat3_system
 from ljatlib.optimize import lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
 from ljatlib.transition_states import dneb, eigenvector_following, hybrid_eigenvector_following

@@ -2,9 +2,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from ljatlib.landscape import (GlassSpec, binary_lj_system, build_landscape, landscape_graph,
-                               landscape_path, open_landscape)
-from ljatlib.landscape.structure import periodic_align
+from ljatlib.landscape import (GlassSpec, build_landscape, landscape_graph, landscape_path,
+                               open_landscape)
+from ljatlib.systems import binary_lj_system
+from ljatlib.systems.mindist import periodic_align
 from ljatlib.optimize import lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
 from ljatlib.storage import Database, DatabaseError

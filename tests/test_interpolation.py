@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ljatlib.data import make_dataset, reference_minima
-from ljatlib.landscape import System, ljat3_system, network_system
+from ljatlib.systems import System, ljat3_system, network_system
 from ljatlib.landscape.interpolation import line_profile
 from ljatlib.network import MLP
 from ljatlib.optimize import LBFGSParams, lbfgs

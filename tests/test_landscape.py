@@ -4,8 +4,9 @@ import pytest
 
 from ljatlib.data import classify, make_dataset
 from ljatlib.landscape import (basin_hopping, connect, connect_to_global_minimum, landscape_graph,
-                               ljat3_system, network_system, ts_barriers)
-from ljatlib.landscape.structure import network_canonical
+                               ts_barriers)
+from ljatlib.systems import ljat3_system, network_system
+from ljatlib.systems.mindist import network_canonical
 from ljatlib.network import MLP
 from ljatlib.storage import Database
 
@@ -125,7 +126,7 @@ def test_connect_searches_between_aligned_copies(monkeypatch):
     """The DNEB of a connection runs between m1 and the copy of m2 closest to it."""
     import importlib
     connect_module = importlib.import_module("ljatlib.landscape.connect")  # not the function
-    from ljatlib.landscape.structure import network_align
+    from ljatlib.systems.mindist import network_align
     net = MLP((3,))
     system = network_system(net, np.ones((4, 2)), np.array([0, 1, 2, 3]))
     rng = np.random.default_rng(3)

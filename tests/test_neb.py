@@ -4,7 +4,7 @@ LJAT3 System's fast path against the validated public functions."""
 import numpy as np
 import pytest
 
-from ljatlib.landscape import System, ljat3_system
+from ljatlib.systems import System, ljat3_system
 from ljatlib.potentials import ljat3
 from ljatlib.transition_states import dneb
 from ljatlib.transition_states.neb import band_gradient

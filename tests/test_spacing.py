@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ljatlib.landscape import System
+from ljatlib.systems import System
 from ljatlib.landscape.spacing import landscape_spacing
 from ljatlib.storage import Database
 

@@ -2,8 +2,8 @@ import pytest
 import numpy as np
 
 from ljatlib.data import reference_minima
-from ljatlib.landscape import ljat3_system, network_system
-from ljatlib.landscape.structure import (SameNetwork, kabsch_align, network_align, network_canonical,
+from ljatlib.systems import ljat3_system, network_system
+from ljatlib.systems.mindist import (SameNetwork, kabsch_align, network_align, network_canonical,
                                         same_ljat3)
 from ljatlib.network import MLP
 

@@ -12,11 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..optimize import CONVERGED, LBFGSParams, lbfgs
-
-# The quenches of network losses (training, landscape databases, line profiles):
-# GMIN-style LBFGS with memory 30 and step cap 0.5.
-NETWORK_LBFGS = LBFGSParams(tol=1e-6, memory=30, max_step=0.5, max_iter=100_000)
-
+from ..storage import SameMinimum
 
 @dataclass
 class BasinHoppingResult:
@@ -32,11 +28,9 @@ class BasinHoppingResult:
     minima: list = field(default_factory=list)
 
 
-def _add_minimum(minima, f, x, energy_tol, same_structure):
-    for g, y in minima:
-        if abs(f - g) <= energy_tol and (same_structure is None or same_structure(x, y)):
-            return
-    minima.append((f, x.copy()))
+def _add_minimum(minima, f, x, rule):
+    if rule.index(f, x, minima) is None:
+        minima.append((f, x.copy()))
 
 
 def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=None,
@@ -71,17 +65,18 @@ def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=No
     if n_steps < 0 or temperature <= 0 or step_size <= 0:
         raise ValueError("need n_steps >= 0, temperature > 0 and step_size > 0")
     params = lbfgs_params or LBFGSParams()
+    rule = SameMinimum(energy_tol, same_structure)
     rng = np.random.default_rng(seed)
     current = lbfgs(fun_grad, np.asarray(x0, dtype=float), params)
     best = current
     minima, energies, accepted = [], [current.energy], [True]
     if current.status == CONVERGED:
-        _add_minimum(minima, current.energy, current.x, energy_tol, same_structure)
+        _add_minimum(minima, current.energy, current.x, rule)
     for step in tqdm(range(n_steps), desc="basin-hopping", disable=not progress):
         trial = lbfgs(fun_grad, current.x + rng.uniform(-step_size, step_size, current.x.shape), params)
         ok = np.isfinite(trial.energy)
         if ok and trial.status == CONVERGED:
-            _add_minimum(minima, trial.energy, trial.x, energy_tol, same_structure)
+            _add_minimum(minima, trial.energy, trial.x, rule)
         accept = ok and (trial.energy <= current.energy or
                          rng.random() < np.exp(-(trial.energy - current.energy) / temperature))
         if accept:

@@ -20,8 +20,9 @@ import numpy as np
 
 from .._validation import as_finite_array
 from ..optimize import CONVERGED, lbfgs
+from ..storage import SameMinimum
 from ..transition_states import dneb
-from .basinhopping import NETWORK_LBFGS, basin_hopping
+from .basinhopping import basin_hopping
 from .connect import _align, refine_band_maxima
 
 
@@ -112,15 +113,15 @@ class QuenchCensus:
         return float(np.median(np.diff(self.minimum_energies))) if self.database_count > 1 else float("nan")
 
 
-def _distinct(order, energies, same_as, energy_tol):
-    """Representatives (indices, lowest first) and each quench's representative."""
+def _distinct(order, energies, rule):
+    """Representatives (indices, lowest first) and each quench's representative under
+    ``rule`` (a SameMinimum on quench indices)."""
     reps, label = [], {}
     for i in order:
-        match = next((r for r in reps if abs(energies[i] - energies[r]) <= energy_tol and same_as(r, i)), None)
-        if match is None:
+        k = rule.index(energies[i], i, [(energies[r], r) for r in reps])
+        if k is None:
             reps.append(i)
-            match = i
-        label[i] = match
+        label[i] = i if k is None else reps[k]
     return reps, label
 
 
@@ -139,7 +140,7 @@ def quench_census(system, x0, n_hops, seed=None, temperature=2.0, step_size=1.0,
     left apart by the convergence tolerance.
     """
     x0 = as_finite_array(x0, "x0", ndim=1, shape_tail=(system.n,))
-    params = lbfgs_params or NETWORK_LBFGS
+    params = lbfgs_params or system.quench
     quenches = [lbfgs(system.fun_grad, x0, params).x]  # basin-hopping's first
     basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed, lbfgs_params=params,
                   tight_tol=tight_tol, callback=lambda step, f, x, accepted: quenches.append(x.copy()))
@@ -156,9 +157,9 @@ def quench_census(system, x0, n_hops, seed=None, temperature=2.0, step_size=1.0,
         return distances[r, i]
 
     same = system.same_structure or (lambda a, b: True)
-    reps, label = _distinct(order, energies, lambda r, i: same(xs[r], xs[i]), database_energy_tol)
-    counts = {float(tol): len(_distinct(order, energies, lambda r, i, tol=tol: distance(r, i) < tol,
-                                        energy_tol)[0]) for tol in distance_tols}
+    reps, label = _distinct(order, energies, SameMinimum(database_energy_tol, lambda i, r: same(xs[r], xs[i])))
+    counts = {float(tol): len(_distinct(order, energies, SameMinimum(
+        energy_tol, lambda i, r, tol=tol: distance(r, i) < tol))[0]) for tol in distance_tols}
     widest = max((distance(label[i], i) for i in order), default=0.0)
     closest = min((system.distance(xs[a], xs[b]) for k, a in enumerate(reps) for b in reps[k + 1:]),
                   default=np.inf)

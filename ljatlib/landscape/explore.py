@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
-from .basinhopping import NETWORK_LBFGS, basin_hopping
+from .basinhopping import basin_hopping
 from .connect import connect_to_global_minimum
 
 
@@ -25,7 +25,7 @@ def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, 
     gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
     values ``meta(n_quenches)`` returns (a dict, e.g. a marker that basin-hopping is
     done). Returns the number of quenches."""
-    params = lbfgs_params or NETWORK_LBFGS
+    params = lbfgs_params or system.quench
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol,
                         same_structure=system.same_structure, progress=progress)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from .._validation import check_integer, check_positive
 from ..potentials.binary_lj import BinaryLJ
 from ..storage import Database
-from .system import System, binary_lj_system
+from ..systems import System, binary_lj_system
 
 GLASS_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
-from .basinhopping import NETWORK_LBFGS
+from ..storage import SameMinimum
 
 
 @dataclass
@@ -60,7 +60,7 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
 
     Parameters
     ----------
-    system : :class:`~ljatlib.landscape.System`
+    system : :class:`~ljatlib.systems.System`
     a, b : array (n,)
         Endpoints (flat coordinates).
     n_points : int
@@ -70,7 +70,7 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
         the DNEB of :func:`~ljatlib.landscape.connect` does.
     lbfgs_params : LBFGSParams, optional
         The local minimisation (default: tol 1e-6, memory 30, step cap 0.5, as
-        the quenches of network losses, ``NETWORK_LBFGS``).
+        the system's quench settings, ``system.quench``).
     energy_tol : float
         Two minima are the same if their energies differ by less than this and the
         system's ``same_structure`` (if any) agrees.
@@ -89,7 +89,8 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
         raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
     if align:
         b = system.align(a, b)
-    params = lbfgs_params or NETWORK_LBFGS
+    params = lbfgs_params or system.quench
+    rule = SameMinimum(energy_tol, system.same_structure)
     s = np.linspace(0.0, 1.0, int(n_points))
     line_e, quench_e, dist = (np.full(len(s), np.nan) for _ in range(3))
     basin = np.full(len(s), -1, dtype=int)
@@ -101,13 +102,10 @@ def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energ
         if res.status != CONVERGED or not np.isfinite(res.energy):
             continue
         quench_e[i], dist[i] = res.energy, np.linalg.norm(res.x - x)
-        for k, (e, m) in enumerate(zip(energies, minima)):
-            if abs(e - res.energy) < energy_tol and (system.same_structure is None
-                                                     or system.same_structure(res.x, m)):
-                basin[i] = k
-                break
-        else:
-            basin[i] = len(minima)
+        k = rule.index(res.energy, res.x, zip(energies, minima))
+        if k is None:
+            k = len(minima)
             minima.append(res.x)
             energies.append(res.energy)
+        basin[i] = k
     return LineProfile(s, line_e, quench_e, basin, dist, minima, np.array(energies))

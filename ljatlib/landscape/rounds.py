@@ -27,6 +27,7 @@ from tqdm import tqdm
 from .._threads import one_numba_thread_in_task, tasks_share_cores, with_one_blas_thread
 from .._validation import check_integer
 from ..optimize import CONVERGED
+from ..storage import SameMinimum
 from ..transition_states.eigenvector_following import tighten_minimum
 from .connect import band_transition_states, choose_gap, gap_search
 from .graph import component_labels, landscape_graph
@@ -84,11 +85,12 @@ def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9
             i = root[i]
         return i
 
+    rule = SameMinimum(energy_tol, system.same_structure)
+
     def identify(res):
-        for i, m in enumerate(known):
-            if abs(m.energy - res.energy) <= energy_tol and (
-                    system.same_structure is None or system.same_structure(res.x, m.x)):
-                return i
+        i = rule.index(res.energy, res.x, [(m.energy, m.x) for m in known])
+        if i is not None:
+            return i
         tight = tighten_minimum(system, res.x, tol)
         if tight.status != CONVERGED or not np.isfinite(tight.energy):
             return None

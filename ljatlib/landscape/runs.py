@@ -52,7 +52,7 @@ from .diagnostics import quench_census
 from .explore import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
 from .rounds import connect_in_rounds
-from .system import System, network_system
+from ..systems import System, network_system
 
 LANDSCAPE_FORMAT = 8  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)

@@ -38,7 +38,7 @@ def landscape_spacing(system, db, soft_curvature, max_minima=40, max_transition_
 
     Parameters
     ----------
-    system : :class:`~ljatlib.landscape.System`
+    system : :class:`~ljatlib.systems.System`
     db : :class:`~ljatlib.storage.Database`
     soft_curvature : float
         Eigenvalues below this count as soft (for a network loss with L2 coefficient

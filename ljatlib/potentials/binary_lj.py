@@ -186,6 +186,14 @@ class BinaryLJ:
         """Species of each atom (N,): 0 for A, 1 for B."""
         return self._params[0].copy()
 
+    @property
+    def kernel_args(self):
+        """The arguments after (x, output) of the compiled kernels
+        :func:`energy_gradient_flat`, :func:`energy_gradient_many` (after X) and
+        :func:`hessian_flat`: types, sigma^2, epsilon, the shift coefficients, cutoff^2,
+        box side and periodic-image flag."""
+        return self._params
+
     def _flat(self, x):
         x = as_finite_array(x, "x", ndim=(1, 2))
         if x.size != 3 * self.n_atoms or (x.ndim == 2 and x.shape[1] != 3):

@@ -228,3 +228,13 @@ def hessian(x, z=2.0):
     xb, single = check_coords_3x3(x)
     h = _hessian_batch(xb, float(z))
     return h[0] if single else h
+
+
+@numba.njit(cache=True, error_model="numpy")
+def hessian_flat(x, out, z):
+    """Hessian of one geometry given flat (9,), written into ``out`` (9, 9): the serial
+    kernel of the landscape tools (as :func:`energy_gradient_flat`). ValueError unless
+    x has 9 entries and out is (9, 9)."""
+    if x.shape[0] != 9:
+        raise ValueError("x must have 9 entries (3 atoms x 3 coordinates)")
+    _hessian_one(x.reshape(3, 3), z, out)

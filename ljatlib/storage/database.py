@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._identity import SameMinimum
+
 FORMAT, SCHEMA_VERSION = "ljatlib-landscape", "1"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -109,6 +111,7 @@ class Database:
     def __init__(self, path, system=None, energy_tol=1e-4, same_structure=None, create=True,
                  timeout=30.0):
         self.path, self.energy_tol, self.same_structure = str(path), energy_tol, same_structure
+        self.rule = SameMinimum(energy_tol, same_structure)
         exists = self.path == ":memory:" or Path(self.path).exists()
         if not exists and not create:
             raise DatabaseError(f"no database at {self.path}")
@@ -216,10 +219,9 @@ class Database:
         ``energy_tol`` (closest first, read through the energy index) and, if given,
         ``same_structure`` true — or None."""
         coords = np.asarray(coords, dtype=float).ravel()
-        for m in self._minima_near(energy):
-            if self.same_structure is None or self.same_structure(coords, m.coords):
-                return m
-        return None
+        near = self._minima_near(energy)
+        i = self.rule.index(energy, coords, [(m.energy, m.coords) for m in near])
+        return None if i is None else near[i]
 
     def _insert_minimum(self, energy, coords, properties=None):
         """Store without the duplicate check (imports keep every entry)."""

@@ -100,7 +100,7 @@ def dneb(system, x_start, x_end, n_images=20, k=50.0, tol=1e-2, max_iter=1000, m
 
     Parameters
     ----------
-    system : :class:`~ljatlib.landscape.System`
+    system : :class:`~ljatlib.systems.System`
         Its ``fun_grad_batch`` (``fun_grad_many`` when the system has one) evaluates
         all images in one call.
     n_images : int
