@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from ._unionfind import DisjointSets
+
 
 def landscape_graph(db, include_degenerate=False):
     """networkx.Graph of minima (attribute ``energy``) joined by their lowest transition
@@ -27,10 +29,10 @@ def landscape_graph(db, include_degenerate=False):
 def component_labels(g):
     """label(id): a label shared exactly by the minima that the edges of ``g`` join (an
     id not in ``g`` has its own)."""
-    label = {}
-    for k, nodes in enumerate(nx.connected_components(g)):
-        label.update(dict.fromkeys(nodes, k))
-    return lambda i: label.get(i, ("alone", i))
+    sets = DisjointSets(g.nodes)
+    for a, b in g.edges:
+        sets.union(a, b)
+    return lambda i: sets.find(i) if i in g else ("alone", i)
 
 
 def minimax_path(g, source, target):

@@ -30,6 +30,7 @@ from ..optimize import CONVERGED
 from ..storage import SameMinimum
 from ..transition_states.eigenvector_following import tighten_minimum
 from .connect import band_transition_states, choose_gap, gap_search
+from ._unionfind import DisjointSets
 from .graph import component_labels, landscape_graph
 
 
@@ -78,12 +79,7 @@ def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9
     x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
     end = system.align(x1, x2) if align else x2
     known = [FoundMinimum(0, system.energy(x1), x1), FoundMinimum(1, system.energy(end), end)]
-    root = list(range(2))  # union-find over the indices of ``known``
-
-    def find(i):
-        while root[i] != i:
-            i = root[i]
-        return i
+    sets = DisjointSets(range(2))  # over the indices of ``known``
 
     rule = SameMinimum(energy_tol, system.same_structure)
 
@@ -95,7 +91,6 @@ def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9
         if tight.status != CONVERGED or not np.isfinite(tight.energy):
             return None
         known.append(FoundMinimum(None, tight.energy, tight.x, system.log_product_eigenvalues(tight.x)))
-        root.append(len(root))
         return len(known) - 1
 
     found = []
@@ -107,8 +102,8 @@ def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9
                        for i in ends)
         found.append(FoundTransitionState(ts.energy, ts.x, ts.eigenvalue,
                                           system.log_product_eigenvalues(ts.x), minima))
-        root[find(ends[0])] = find(ends[1])
-        if stop_when_connected and find(0) == find(1):
+        sets.union(ends[0], ends[1])
+        if stop_when_connected and sets.joined(0, 1):
             break
     return found
 
@@ -329,4 +324,3 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     bar.close()
     component = component_labels(landscape_graph(db))
     return [i for i in ids if component(i) != component(gmin)]
-
