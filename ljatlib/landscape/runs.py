@@ -86,7 +86,8 @@ class LandscapeSpec:
         L2 coefficient of the loss.
     step_size, temperature : float
         Basin-hopping perturbation (uniform in +-step_size per weight) and Metropolis
-        temperature (loss units). NETWORK.md's GMIN values are 1.0 and 2.0.
+        temperature (loss units). GMIN's values in the group's templates are 1.0 and 2.0
+        (the book's model page says why the chapters use a step of 3.0).
     """
 
     hidden: tuple

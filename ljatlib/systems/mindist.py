@@ -5,8 +5,8 @@ or permuting the nodes of a hidden layer, leaves the loss unchanged. ``network_c
 maps weights to one representative: each node's sign is chosen so that its bias is
 positive, then the nodes of the layer are sorted by bias; layers are done from the input
 up, so later layers see the permuted columns. Two minima are the same if their
-canonical forms agree to within ``tol`` times their norm (NETWORK.md: "a loose geometric
-test": minima converged to RMS gradient 1e-6 along soft directions, curvature ~1e-4,
+canonical forms agree to within ``tol`` times their norm (a loose geometric test, as
+the book's model page explains: minima converged to RMS gradient 1e-6 along soft directions, curvature ~1e-4,
 differ by ~1e-2 in the weights).
 
 LJAT3 with labelled atoms: the same if the three distances (r12, r13, r23) agree
