@@ -162,3 +162,77 @@ def test_busy_is_reported_as_busy_not_corrupt(tmp_path):
                 db.add_minimum(-3.0, [9.0, 9.0])
     finally:
         other.close()
+
+
+def _write_pathsample(directory, min_lines, ts_lines):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "min.data").write_text("".join(line + "\n" for line in min_lines))
+    (directory / "ts.data").write_text("".join(line + "\n" for line in ts_lines))
+    return directory
+
+
+def test_import_keeps_every_transition_state_and_refuses_a_filled_database(tmp_path):
+    src = _write_pathsample(tmp_path / "ps", ["-2.0 0 1 1 1 1", "-1.0 0 1 1 1 1"],
+                            ["0.5 0 1 1 2 1 1 1", "0.7 0 1 2 1 1 1 1", "0.50001 0 1 1 2 1 1 1"])
+    db = import_pathsample(src, tmp_path / "a.sqlite", n_coords=2)
+    assert db.counts() == (2, 3)  # three TS between minima 1 and 2, none merged (was 2)
+    assert sorted(t.energy for t in db.transition_states()) == [0.5, 0.50001, 0.7]
+    db.close()
+    with pytest.raises(DatabaseError, match="already holds 2 minima and 3 transition states"):
+        import_pathsample(src, tmp_path / "a.sqlite", n_coords=2)  # was: counts doubled
+    with Database(tmp_path / "a.sqlite", create=False) as db:
+        assert db.counts() == (2, 3)
+    other = tmp_path / "other.sqlite"
+    Database(other).add_minimum(-5.0, [0.0, 0.0])
+    with pytest.raises(DatabaseError, match="needs an empty database"):
+        import_pathsample(src, other, n_coords=2)
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "3", "1.5", "nan"])
+def test_import_names_the_bad_minimum_index(tmp_path, bad):
+    src = _write_pathsample(tmp_path / "ps", ["-2.0 0 1", "-1.0 0 1"], ["0.0 0 1 1 2", f"0.5 0 1 {bad} 2"])
+    with pytest.raises(DatabaseError, match=rf"line 2 refers to minimum {bad}\b.*from 1 to 2"):
+        import_pathsample(src, tmp_path / "a.sqlite", n_coords=1)
+
+
+def test_import_refuses_non_finite_numbers(tmp_path):
+    src = _write_pathsample(tmp_path / "ps", ["-2.0 0 1", "nan 0 1"], [])
+    with pytest.raises(DatabaseError, match="min.data line 2, column 1: nan"):
+        import_pathsample(src, tmp_path / "a.sqlite", n_coords=1)
+
+
+def test_add_minimum_and_transition_state_without_dedupe(tmp_path):
+    db = Database(tmp_path / "d.sqlite")
+    a, _ = db.add_minimum(-1.0, [0.0])
+    b, new = db.add_minimum(-1.0, [0.0], dedupe=False)
+    assert new and b.id != a.id
+    db.add_transition_state(0.0, [0.5], a.id, b.id)
+    assert not db.add_transition_state(0.0, [0.5], b.id, a.id)[1]
+    assert db.add_transition_state(0.0, [0.5], b.id, a.id, dedupe=False)[1]
+    assert db.counts() == (2, 2)
+
+
+@pytest.mark.parametrize("energy, coords, match", [
+    (np.nan, [0.0, 0.0], "energy must be finite"), (np.inf, [0.0, 0.0], "energy must be finite"),
+    (0.0, [np.nan, 0.0], "coords must be finite"), (0.0, [0.0, -np.inf], "coords must be finite")])
+def test_transition_states_must_be_finite_as_minima_are(tmp_path, energy, coords, match):
+    db = Database(tmp_path / "d.sqlite")
+    a, b = db.add_minimum(-1.0, [0.0, 0.0])[0], db.add_minimum(-0.5, [1.0, 0.0])[0]
+    with pytest.raises(ValueError, match=f"transition state: {match}"):
+        db.add_transition_state(energy, coords, a.id, b.id)
+    with pytest.raises(ValueError, match=f"minimum: {match}"):
+        db.add_minimum(energy, coords)
+    assert db.counts() == (2, 0)
+
+
+@pytest.mark.parametrize("energy, coords, match", [
+    ("1.0", [0.0], "energy must be a real number"), ([1.0, 2.0], [0.0], "energy must be a real number"),
+    (None, [0.0], "energy must be a real number"), (0.0, ["a"], "coords must be real numbers"),
+    (0.0, [1j], "coords must be real numbers"), (0.0, [[1.0], [1.0, 2.0]], "coords must be")])
+def test_wrong_types_name_the_argument(tmp_path, energy, coords, match):
+    db = Database(tmp_path / "d.sqlite")
+    a, b = db.add_minimum(-1.0, [0.0])[0], db.add_minimum(-0.5, [1.0])[0]
+    with pytest.raises(TypeError, match=match):
+        db.add_minimum(energy, coords)
+    with pytest.raises(TypeError, match=match):
+        db.add_transition_state(energy, coords, a.id, b.id)

@@ -86,6 +86,27 @@ def _array(blob):
     return np.frombuffer(blob, dtype="<f8").copy()
 
 
+def _finite_point(energy, coords, what):
+    """(float energy, float64 coords (n,)) checked: a finite real scalar energy and finite
+    real coordinates, else TypeError/ValueError naming the argument."""
+    e = np.asarray(energy)
+    if e.ndim != 0 or e.dtype.kind not in "iuf":
+        raise TypeError(f"{what}: energy must be a real number, got {energy!r}")
+    if not np.isfinite(e):
+        raise ValueError(f"{what}: energy must be finite, got {energy!r}")
+    try:
+        c = np.asarray(coords)
+    except ValueError as err:  # ragged nested sequences
+        raise TypeError(f"{what}: coords must be an array of real numbers ({err})") from None
+    if c.dtype.kind not in "iuf":
+        raise TypeError(f"{what}: coords must be real numbers, got dtype {c.dtype}")
+    c = c.astype(float).ravel()
+    if not np.all(np.isfinite(c)):
+        raise ValueError(f"{what}: coords must be finite ({np.count_nonzero(~np.isfinite(c))} "
+                         f"of {c.size} are not)")
+    return float(e), c
+
+
 def _minimum(row):
     """A Minimum from a row (id, energy, coords, properties) of the minima table."""
     i, energy, coords, properties = row
@@ -203,11 +224,16 @@ class Database:
         self.close()
 
     # -- minima -------------------------------------------------------------------------
-    def add_minimum(self, energy, coords, properties=None):
-        """Store a minimum unless an equal one exists; returns (Minimum, is_new)."""
-        coords = np.asarray(coords, dtype=float).ravel()
-        if not (np.isfinite(energy) and np.all(np.isfinite(coords))):
-            raise ValueError("energy and coordinates must be finite")
+    def add_minimum(self, energy, coords, properties=None, dedupe=True):
+        """Store a minimum unless an equal one exists; returns (Minimum, is_new).
+
+        ``dedupe=False`` stores it without looking for an equal one (an import that
+        keeps every entry of its source); is_new is then always True.
+        """
+        energy, coords = _finite_point(energy, coords, "minimum")
+        if not dedupe:
+            with self.transaction():
+                return self._insert_minimum(energy, coords, properties)
         with self.transaction():
             found = self.find_minimum(energy, coords)
             if found is not None:
@@ -265,13 +291,18 @@ class Database:
 
     # -- transition states ------------------------------------------------------------
     def add_transition_state(self, energy, coords, minimum1, minimum2, eigenvalue=None,
-                             properties=None):
+                             properties=None, dedupe=True):
         """Store a transition state between two stored minima unless the same one (same
-        pair of minima, energy within ``energy_tol``) exists; returns (TS, is_new)."""
-        coords = np.asarray(coords, dtype=float).ravel()
+        pair of minima, energy within ``energy_tol``) exists; returns (TS, is_new).
+
+        ``dedupe=False`` stores it without looking for the same one (an import that keeps
+        every entry of its source); is_new is then always True. Energy and coordinates
+        must be finite, as for :meth:`add_minimum`.
+        """
+        energy, coords = _finite_point(energy, coords, "transition state")
         m1, m2 = sorted((int(minimum1), int(minimum2)))
         with self.transaction():
-            for ts in self.transition_states(m1, m2):
+            for ts in (self.transition_states(m1, m2) if dedupe else ()):
                 if abs(ts.energy - energy) <= self.energy_tol:
                     return ts, False
             cur = self._conn.execute(

@@ -42,7 +42,10 @@ def export_pathsample(db, directory):
 def import_pathsample(directory, path, n_coords, **database_kwargs):
     """Read min.data / ts.data (and points files if present) into a new Database at ``path``.
 
-    ``n_coords`` is the length of one coordinate record.
+    ``n_coords`` is the length of one coordinate record. Every line becomes an entry:
+    minima and transition states are not deduplicated (two TS joining the same minima
+    stay two), and the target must hold no minima or transition states yet (importing
+    into a filled database would mix, or double, the landscapes): DatabaseError if it does.
     """
     src = Path(directory)
     try:
@@ -52,6 +55,20 @@ def import_pathsample(directory, path, n_coords, **database_kwargs):
         raise DatabaseError(f"cannot read PATHSAMPLE files in {src}: {err}") from None
     if mins.shape[1] < 3 or (len(tss) and tss.shape[1] < 5):
         raise DatabaseError(f"{src}: min.data needs >= 3 columns and ts.data >= 5")
+    for name, table in (("min.data", mins), ("ts.data", tss)):
+        bad = ~np.isfinite(table[:, :3])
+        if bad.any():
+            line, column = np.argwhere(bad)[0]
+            raise DatabaseError(f"{src / name} line {line + 1}, column {column + 1}: "
+                                f"{table[line, column]} is not a finite number")
+    if len(tss):
+        index = tss[:, 3:5]
+        bad = ~(np.isfinite(index) & (index == np.round(index)) & (index >= 1) & (index <= len(mins)))
+        if bad.any():
+            line, column = np.argwhere(bad)[0]
+            raise DatabaseError(f"{src / 'ts.data'} line {line + 1} refers to minimum "
+                                f"{index[line, column]:g}; min1/min2 are 1-based line numbers "
+                                f"of min.data, from 1 to {len(mins)}")
 
     def points(name, n):
         if not (src / name).exists():
@@ -59,19 +76,27 @@ def import_pathsample(directory, path, n_coords, **database_kwargs):
         data = np.fromfile(src / name, dtype="<f8")
         if data.size != n * n_coords:
             raise DatabaseError(f"{src / name} holds {data.size} numbers, expected {n} x {n_coords}")
+        if not np.all(np.isfinite(data)):
+            raise DatabaseError(f"{src / name} holds {np.count_nonzero(~np.isfinite(data))} "
+                                "non-finite numbers")
         return data.reshape(n, n_coords)
 
     xmin, xts = points("points.min", len(mins)), points("points.ts", len(tss))
     db = Database(path, **database_kwargs)
-    ids = []
-    with db.transaction():
-        for row, x in zip(mins, xmin):
-            m, _ = db._insert_minimum(row[0], x, {"log_prod_evals": row[1], "order": int(row[2])})
-            ids.append(m.id)
-        for row, x in zip(tss, xts):
-            i, j = int(row[3]) - 1, int(row[4]) - 1
-            if not (0 <= i < len(ids) and 0 <= j < len(ids)):
-                raise DatabaseError(f"ts.data refers to minimum {max(i, j) + 1} of {len(ids)}")
-            db.add_transition_state(row[0], x, ids[i], ids[j],
-                                    properties={"log_prod_evals": row[1], "order": int(row[2])})
+    try:
+        with db.transaction():
+            held = db.counts()
+            if held != (0, 0):
+                raise DatabaseError(f"{db.path} already holds {held[0]} minima and {held[1]} "
+                                    "transition states; import_pathsample needs an empty database")
+            ids = [db.add_minimum(row[0], x, {"log_prod_evals": row[1], "order": int(row[2])},
+                                  dedupe=False)[0].id
+                   for row, x in zip(mins, xmin)]
+            for row, x in zip(tss, xts):
+                db.add_transition_state(row[0], x, ids[int(row[3]) - 1], ids[int(row[4]) - 1],
+                                        properties={"log_prod_evals": row[1], "order": int(row[2])},
+                                        dedupe=False)
+    except BaseException:
+        db.close()
+        raise
     return db
