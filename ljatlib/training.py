@@ -67,5 +67,7 @@ def train(net, X, y, n_hops=10, seed=0, temperature=2.0, step_size=1.0, init_sca
         return {"w": res.x, "loss": np.array(res.f), "rms": np.array(res.rms),
                 "n_minima": np.array(len(res.minima))}
 
-    a = cached_arrays("trained-network", params, compute, use_cache)
+    members = {"w": ((net.n_params,), "f"), "loss": ((), "f"), "rms": ((), "f"),
+               "n_minima": ((), "iu")}
+    a = cached_arrays("trained-network", params, compute, use_cache, members=members)
     return TrainedNetwork(net, a["w"], float(a["loss"]), float(a["rms"]), int(a["n_minima"]))

@@ -113,3 +113,61 @@ def test_d3_labels_cached_and_mostly_classes():
     assert len(labels) == len(grid)
     assert np.mean(labels >= 0) > 0.99
     assert np.array_equal(d3_labels(grid), labels)
+
+
+def _rewrite_cache(path, **changes):
+    """Rewrite the .npz ``path`` under its own key, with members replaced (None: dropped)."""
+    with np.load(path) as f:
+        arrays = {name: f[name] for name in f.files}
+    for name, value in changes.items():
+        if value is None:
+            del arrays[name]
+        else:
+            arrays[name] = value
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+
+
+@pytest.mark.parametrize("change", ["short labels", "missing energy", "float labels", "extra member",
+                                    "flat final"])
+def test_cache_with_the_right_key_but_wrong_members_is_rebuilt(tmp_path, monkeypatch, change):
+    monkeypatch.setenv("LJATLIB_CACHE", str(tmp_path))
+    a = make_dataset("D2", n=300, seed=4)
+    (path,) = tmp_path.glob("dataset-D2-*.npz")
+    _rewrite_cache(path, **{"short labels": {"labels": a.labels[:10]},
+                            "missing energy": {"energy": None},
+                            "float labels": {"labels": a.labels.astype(float)},
+                            "extra member": {"other": np.zeros(3)},
+                            "flat final": {"final": a.final.reshape(300, 9)}}[change])
+    with pytest.warns(UserWarning, match="inconsistent"):  # was: 10 labels for 300 starts, or KeyError
+        b = make_dataset("D2", n=300, seed=4)
+    assert len(b.labels) == len(b.starts) == 300
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.final, b.final)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_dataset("D2", n=300, seed=4)  # the rebuilt file reads cleanly
+
+
+def test_cache_with_broken_sequences_or_a_bare_array_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("LJATLIB_CACHE", str(tmp_path))
+    a = make_dataset("D1", n=100, seed=4)
+    (path,) = tmp_path.glob("dataset-D1-*.npz")
+    _rewrite_cache(path, seq_r12_r13=a.sequences.r12_r13[:-5])
+    with pytest.warns(UserWarning, match="seq_offsets .* do not index"):
+        b = make_dataset("D1", n=100, seed=4)
+    assert np.array_equal(a.sequences.offsets, b.sequences.offsets)
+    assert np.array_equal(a.sequences.r12_r13, b.sequences.r12_r13)
+    with open(path, "wb") as out:
+        np.save(out, np.zeros(3))  # a .npy under the .npz name: was a raw TypeError
+    with pytest.warns(UserWarning, match="unreadable"):
+        make_dataset("D1", n=100, seed=4)
+
+
+def test_d3_label_cache_is_validated(tmp_path, monkeypatch):
+    monkeypatch.setenv("LJATLIB_CACHE", str(tmp_path))
+    grid = d3_grid(40)
+    labels = d3_labels(grid)
+    (path,) = tmp_path.glob("d3-labels-*.npz")
+    _rewrite_cache(path, n_iter=None)
+    with pytest.warns(UserWarning, match="inconsistent"):
+        assert np.array_equal(d3_labels(grid), labels)

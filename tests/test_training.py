@@ -61,3 +61,20 @@ def test_plane_samples_lie_in_the_plane():
     r23 = 3 * 2 ** (1 / 6) - X.sum(axis=1)
     assert np.all(r23 > 0) and np.all(X[:, 0] < X[:, 1] + r23)
     assert set(np.unique(y)) <= {-4, -3, -2, -1, 0, 1, 2, 3}
+
+
+def test_a_cached_network_of_the_wrong_size_is_retrained(tmp_path, monkeypatch):
+    monkeypatch.setenv("LJATLIB_CACHE", str(tmp_path))
+    X, y, _ = plane_samples(60, seed=2)
+    keep = y >= 0
+    a = train(MLP((3,)), X[keep], y[keep], n_hops=2, seed=5)
+    (path,) = tmp_path.glob("trained-network-*.npz")
+    with np.load(path) as f:
+        arrays = {name: f[name] for name in f.files}
+    arrays["w"] = arrays["w"][:5]
+    del arrays["n_minima"]
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+    with pytest.warns(UserWarning, match="inconsistent"):  # was: a KeyError
+        b = train(MLP((3,)), X[keep], y[keep], n_hops=2, seed=5)
+    assert np.array_equal(a.w, b.w) and b.n_minima == a.n_minima

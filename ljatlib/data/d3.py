@@ -125,4 +125,6 @@ def d3_labels(grid, method="lbfgs", z=2.0, lbfgs=None, use_cache=True):
             res = minimize_ljat3_scipy(grid.coords, z=z)
         return {"labels": label_outcomes(res, z), "n_iter": res.n_iter}
 
-    return cached_arrays("d3-labels", params, compute, use_cache)["labels"]
+    m = len(grid)
+    members = {"labels": ((m,), "iu"), "n_iter": ((m,), "iu")}
+    return cached_arrays("d3-labels", params, compute, use_cache, members=members)["labels"]

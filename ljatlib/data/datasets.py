@@ -97,6 +97,14 @@ def random_starts(n, L, seed):
     return np.random.default_rng(seed).uniform(0.0, L, size=(n, 3, 3))
 
 
+def _check_sequences(arrays):
+    """ValueError unless seq_offsets index seq_r12_r13: from 0, non-decreasing, to its end."""
+    offsets, rows = arrays["seq_offsets"], len(arrays["seq_r12_r13"])
+    if offsets[0] != 0 or offsets[-1] != rows or np.any(np.diff(offsets) < 0):
+        raise ValueError(f"seq_offsets (from {offsets[0]} to {offsets[-1]}) do not index the "
+                         f"{rows} rows of seq_r12_r13")
+
+
 def make_dataset(name, seed=None, n=None, L=None, z=2.0, lbfgs=None, use_cache=True):
     """Build (or load from the cache) data set ``"D1"`` or ``"D2"``.
 
@@ -135,7 +143,12 @@ def make_dataset(name, seed=None, n=None, L=None, z=2.0, lbfgs=None, use_cache=T
             arrays.update(seq_offsets=seq.offsets, seq_r12_r13=seq.r12_r13)
         return arrays
 
-    a = cached_arrays(f"dataset-{name}", params, compute, use_cache)
+    members = {"final": ((n, 3, 3), "f"), "energy": ((n,), "f"), "n_iter": ((n,), "iu"),
+               "status": ((n,), "iu"), "labels": ((n,), "iu")}
+    if spec["sequences"]:
+        members.update(seq_offsets=((n + 1,), "iu"), seq_r12_r13=((None, 2), "f"))
+    a = cached_arrays(f"dataset-{name}", params, compute, use_cache, members=members,
+                      check=_check_sequences if spec["sequences"] else None)
     seq = Sequences(a["seq_offsets"], a["seq_r12_r13"]) if "seq_offsets" in a else None
     return Dataset(name=name, L=L, seed=seed, starts=starts,
                    inputs=pair_distances(starts)[:, :2], labels=a["labels"], status=a["status"],
