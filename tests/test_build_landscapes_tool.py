@@ -51,3 +51,61 @@ def test_tables_show_the_complete_databases_beside_the_paper(capsys):
     assert out.count("ours (paper)") == 3
     assert "| $N_{data}$ | H = 1: uphill | H = 1: downhill |" in out
     assert "H = 2" not in out
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--layers", "7"], r"--layers 7 matches no database of profile 'smoke' \(it has 1 2\)"),
+    (["--layers", "1", "7"], "--layers 7 matches no database"),
+    (["--n-data", "5"], r"--n-data 5 matches no database of profile 'smoke' \(it has 30\)"),
+    (["--no-fig-s3", "--no-glass", "--layers"], None),  # an empty filter selects every H
+])
+def test_a_filter_that_matches_nothing_says_so(argv, match, capsys):
+    if match is None:
+        tool.main(["--profile", "smoke", "--status"] + argv)
+        assert len(capsys.readouterr().out.splitlines()) == 2
+        return
+    with pytest.raises(SystemExit, match=match):  # was: carried on with Fig. S3 and the glass
+        tool.main(["--profile", "smoke", "--status"] + argv)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("address, match", [
+    ("tcp://127.0.0.1:1", "no Dask scheduler reachable at tcp://127.0.0.1:1: Connection refused"),
+    ("not-an-address", "'not-an-address' is not a Dask scheduler address"),
+    ("tcp://127.0.0.1:70000", "port 70000 is not in 1-65535"),
+    ("nosuch://host:1", "unknown address scheme 'nosuch'"),
+])
+def test_a_bad_scheduler_fails_fast_in_one_line(address, match):
+    import time
+    start = time.perf_counter()
+    with pytest.raises(SystemExit, match=match):  # was: 30 s of retries, then a traceback
+        tool.main(["--profile", "smoke", "--no-glass", "--no-fig-s3", "--layers", "1",
+                   "--scheduler", address])
+    assert time.perf_counter() - start < 10
+
+
+def test_a_refused_scheduler_is_one_line_on_stderr():
+    import os
+    import subprocess
+    import time
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_landscapes.py"), "--profile",
+                           "smoke", "--no-glass", "--scheduler", "tcp://127.0.0.1:1"],
+                          capture_output=True, text=True, timeout=120, env=os.environ)
+    assert proc.returncode != 0
+    assert proc.stderr.splitlines() == ["error: no Dask scheduler reachable at tcp://127.0.0.1:1: "
+                                        "Connection refused"]
+    assert proc.stdout == ""
+    assert time.perf_counter() - start < 25  # the import included; the old wait alone was 30 s
+
+
+def test_a_live_scheduler_address_is_used():
+    from distributed import LocalCluster
+    from ljatlib.landscape.runs import _dask_client
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        with _dask_client(cluster.scheduler_address, "unused") as client:
+            assert client.submit(sum, [1, 2]).result() == 3

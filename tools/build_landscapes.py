@@ -19,15 +19,17 @@ rounds of 8 per database (``ljatlib.landscape.rounds``).
 import argparse
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_book import BookError, load_profile  # noqa: E402
 
 from ljatlib import report  # noqa: E402
+from ljatlib.data.cache import cache_dir as data_cache_dir  # noqa: E402
 from ljatlib.landscape.glass import glass_chapter_specs  # noqa: E402
-from ljatlib.landscape.runs import (build_landscapes, chapter_specs, landscape_path,  # noqa: E402
-                                   landscape_status, open_landscape)
+from ljatlib.landscape.runs import (_dask_client, build_landscapes, chapter_specs,  # noqa: E402
+                                   landscape_path, landscape_status, open_landscape)
 from ljatlib.landscape_figures import landscape_tables, table_markdown  # noqa: E402
 from ljatlib.storage import DatabaseBusy, DatabaseError  # noqa: E402
 
@@ -99,6 +101,32 @@ def tables_markdown(labelled):
                         for name, cells, paper, columns in parts)
 
 
+def choose(args):
+    """[(label, spec)] selected by the command line; BookError if a --layers or --n-data
+    value matches no database of the profile, or nothing is selected."""
+    labelled = profile_specs(args.profile)
+    grid = [(label, spec) for label, spec in labelled if label != "Fig. S3"]
+    for option, values, have in (("--layers", args.layers, {len(s.hidden) for _, s in grid}),
+                                 ("--n-data", args.n_data, {s.n_data for _, s in grid})):
+        unknown = sorted(set(values or ()) - have)
+        if unknown:
+            raise BookError(f"{option} {' '.join(map(str, unknown))} matches no database of profile "
+                            f"{args.profile!r} (it has {' '.join(map(str, sorted(have)))})")
+    chosen = [(label, spec) for label, spec in grid
+              if (not args.layers or len(spec.hidden) in args.layers)
+              and (not args.n_data or spec.n_data in args.n_data)]
+    if (args.layers or args.n_data) and not chosen:
+        raise BookError(f"no database of profile {args.profile!r} has both H in {args.layers} "
+                        f"and N_data in {args.n_data}")
+    if not args.no_fig_s3:
+        chosen += [(label, spec) for label, spec in labelled if label == "Fig. S3"]
+    if not args.no_glass:
+        chosen += profile_glass_specs(args.profile)
+    if not chosen:
+        raise BookError("nothing selected (--no-fig-s3 and --no-glass leave no database)")
+    return chosen
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="paper")
@@ -111,22 +139,16 @@ def main(argv=None):
     ap.add_argument("--tables", action="store_true",
                     help="then print Tables S1 and S2 of the complete (H, N_data) databases")
     args = ap.parse_args(argv)
-    try:
-        chosen = []
-        for label, spec in profile_specs(args.profile):
-            if label == "Fig. S3":
-                keep = not args.no_fig_s3
-            else:
-                keep = ((not args.layers or len(spec.hidden) in args.layers)
-                        and (not args.n_data or spec.n_data in args.n_data))
-            if keep:
-                chosen.append((label, spec))
-        if not args.no_glass:
-            chosen += profile_glass_specs(args.profile)
-    except BookError as err:
-        sys.exit(f"error: {err}")
-    if not args.status:
-        build_landscapes([spec for _, spec in chosen], client=args.scheduler or None)
+    with ExitStack() as scheduler:
+        try:
+            chosen = choose(args)
+            client = None
+            if args.scheduler and not args.status:  # reached, or refused in seconds, first
+                client = scheduler.enter_context(_dask_client(args.scheduler, str(data_cache_dir())))
+        except (BookError, ValueError, ConnectionError) as err:  # one line, not a traceback
+            sys.exit(f"error: {err}")
+        if not args.status:
+            build_landscapes([spec for _, spec in chosen], client=client)
     for label, spec in chosen:
         print(f"{label:14s} {describe(spec):70s} {landscape_path(spec).name}")
     if args.tables:

@@ -339,12 +339,40 @@ def _minima_on_worker(spec, path, cache, one_thread):
 
 
 @contextmanager
-def _dask_client(client, cache):
+def _dask_client(client, cache, reach_timeout=5.0):
+    """A Client of ``client`` (see :func:`build_landscapes`). A scheduler address is
+    checked first: ValueError if it is not one, ConnectionError within ``reach_timeout``
+    seconds if nothing listens there (refused, unknown host), instead of distributed's
+    30 s of retries and its traceback."""
     from distributed import Client, LocalCluster
     if isinstance(client, Client):
         yield client
     elif isinstance(client, str):
-        with Client(client) as c:
+        import socket
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import get_address_host_port
+        try:
+            protocol, _ = parse_address(client)
+            host, port = (get_address_host_port(client) if protocol in ("tcp", "tls", "ws", "wss")
+                          else (None, None))
+        except ValueError as err:
+            raise ValueError(f"client {client!r} is not a Dask scheduler address such as "
+                             f"tcp://host:8786 ({err})") from None
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"client {client!r}: port {port} is not in 1-65535")
+        if port is not None:
+            try:
+                socket.create_connection((host or "127.0.0.1", port), timeout=reach_timeout).close()
+            except OSError as err:
+                raise ConnectionError(f"no Dask scheduler reachable at {client}: "
+                                      f"{err.strerror or err}") from None
+        try:
+            c = Client(client)
+        except ValueError as err:  # e.g. an unknown protocol
+            raise ValueError(f"client {client!r}: {err}") from None
+        except OSError as err:  # something listens there, but no scheduler answers
+            raise ConnectionError(f"no Dask scheduler at {client}: {err}") from None
+        with c:
             yield c
     elif client is None:
         n_workers = max(1, os.cpu_count() or 1)
