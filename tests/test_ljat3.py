@@ -105,3 +105,66 @@ def test_coincident_atoms_give_infinite_energy():
 def test_bad_input_raises(fn, bad):
     with pytest.raises(ValueError):
         fn(bad)
+
+
+def test_coincident_atoms_are_inf_and_their_derivatives_are_refused():
+    x = np.array([[0, 0, 0], [0, 0, 0], [1.0, 0, 0]])
+    assert ljat3.energy(x) == np.inf  # was nan (the docstring said inf)
+    assert list(ljat3.energy(np.stack([x, x[[2, 0, 1]], np.eye(3)]))[:2]) == [np.inf, np.inf]
+    e, g = ljat3.energy_and_gradient(x)
+    assert e == np.inf and g.shape == (3, 3) and np.all(np.isnan(g))  # documented: undefined
+    with pytest.raises(ValueError, match=r"x\[1\]: atoms 1 and 2 coincide: the gradient"):
+        ljat3.gradient(np.stack([np.eye(3), x]))
+    with pytest.raises(ValueError, match="x: atoms 1 and 2 coincide: the Hessian"):
+        ljat3.hessian(x)
+    close = np.array([[0, 0, 0], [1e-30, 0, 0], [1.0, 0, 0]])
+    assert ljat3.energy(close) == np.inf  # overflows, and is +inf rather than nan
+    with pytest.raises(ValueError, match="atoms 1 and 2 are 1e-30 apart"):
+        ljat3.gradient(close)
+
+
+@pytest.mark.parametrize("scale", [1e52, 1e100, 1e200, 1e300])
+def test_far_apart_atoms_have_energy_about_zero(scale):
+    x = reference_minima()["triangle"][2] * scale
+    e = ljat3.energy(x)  # was nan
+    assert np.isfinite(e) and abs(e) < 1e-300
+    e2, g = ljat3.energy_and_gradient(x)
+    assert e2 == e and np.all(g == 0.0)
+    assert np.all(ljat3.gradient(x) == 0.0) and np.all(ljat3.hessian(x) == 0.0)
+
+
+@pytest.mark.parametrize("far", [1e100, 1e160, 1e300])
+def test_a_pair_with_a_far_third_atom_is_the_pair_alone(far):
+    x = np.array([[0, 0, 0], [1.12, 0, 0], [0, far, 0.0]])
+    pair = np.array([[0, 0, 0], [1.12, 0, 0], [0, 1e10, 0.0]])  # computed by the kernels
+    assert ljat3.energy(x) == pytest.approx(4 * (1.12**-12 - 1.12**-6), rel=1e-14)
+    assert np.allclose(ljat3.gradient(x), ljat3.gradient(pair), rtol=1e-12, atol=1e-50)  # 1e10: ~1e-69
+    assert np.allclose(ljat3.hessian(x), ljat3.hessian(pair), rtol=1e-12, atol=1e-30)
+
+
+def test_the_fallback_agrees_with_the_kernels_where_both_work(rng):
+    """The wrappers' slow path (in log distances) is the same function as the kernels."""
+    from ljatlib.potentials.ljat3 import _energy_robust, _gradient_robust, _hessian_robust
+    for x in random_geometries(rng, 50, L=2.5):
+        z = rng.uniform(-3, 3)
+        assert _energy_robust(x, z) == pytest.approx(ljat3.energy(x, z), rel=1e-12)
+        assert np.allclose(_gradient_robust(x, z, None), ljat3.gradient(x, z), rtol=1e-11, atol=1e-11)
+        assert np.allclose(_hessian_robust(x, 0.0, None), ljat3.hessian(x, 0.0), rtol=1e-11, atol=1e-10)
+
+
+@pytest.mark.parametrize("z, error, match", [(np.nan, ValueError, "z must be finite"),
+                                             (np.inf, ValueError, "z must be finite"),
+                                             ("2", TypeError, "z must be a real number"),
+                                             ([1.0, 2.0], TypeError, "z must be a real number")])
+@pytest.mark.parametrize("fn", [ljat3.energy, ljat3.gradient, ljat3.hessian, ljat3.energy_and_gradient])
+def test_bad_z_is_named(fn, z, error, match):
+    with pytest.raises(error, match=match):
+        fn(reference_minima()["triangle"][2], z)
+
+
+@pytest.mark.parametrize("fn", [ljat3.energy, ljat3.gradient, ljat3.hessian])
+def test_non_real_coordinates_are_named(fn):
+    with pytest.raises(TypeError, match="x must be an array of real numbers"):
+        fn(np.ones((3, 3), dtype=complex))  # was: the imaginary part silently dropped
+    with pytest.raises(TypeError, match="x must be an array of real numbers"):
+        fn([["a", "b", "c"]] * 3)

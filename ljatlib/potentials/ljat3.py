@@ -17,6 +17,8 @@ chain rule through s_ij = |x_i - x_j|^2. Atoms are indexed 0, 1, 2 in arrays and
 called 1, 2, 3 in the text.
 """
 
+import math
+
 import numba
 import numpy as np
 
@@ -190,6 +192,130 @@ def _hessian_batch(x, z):
     return out
 
 
+# -- public wrappers --------------------------------------------------------------------
+# The compiled kernels work in squared distances, which overflow (or cancel) for atoms
+# that coincide or are extremely close (below ~1e-25) or far apart (beyond ~1e51): nan
+# or inf comes out where the true value is inf, a finite number or ~0. The wrappers
+# redo only those geometries below, in logarithms of the distances, so the kernels stay
+# as they are.
+
+def _real_z(z):
+    if type(z) is float and math.isfinite(z):  # the common case, quickly
+        return z
+    zz = np.asarray(z)
+    if zz.ndim != 0 or zz.dtype.kind not in "biuf":
+        raise TypeError(f"z must be a real number, got {z!r}")
+    if not np.isfinite(zz):
+        raise ValueError(f"z must be finite, got {z!r}")
+    return float(zz)
+
+
+def _coords(x):
+    try:
+        dtype = x.dtype if isinstance(x, np.ndarray) else np.asarray(x).dtype
+    except ValueError as err:  # ragged nested sequences
+        raise ValueError(f"x must be an array of shape (3, 3) or (n, 3, 3): {err}") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"x must be an array of real numbers, got dtype {dtype}")
+    return check_coords_3x3(x)
+
+
+# Angle at atom o between the vectors to atoms a and b; the vector o -> a is
+# sign_a * u[pair_a] (u[p] points from the first atom of PAIRS[p] to the second).
+_ANGLES = ((0, 1, 0, 1.0, 2, 1, 1.0), (1, 0, 0, -1.0, 2, 2, 1.0), (2, 0, 1, -1.0, 1, 2, -1.0))
+
+
+def _pairs_robust(x):
+    """log r (3,) and unit vectors u (3, 3) of the pairs of one geometry (3, 3), without
+    squaring: x_j/2 - x_i/2 never overflows, and is scaled by its largest component."""
+    logr, u = np.empty(3), np.zeros((3, 3))
+    for p, (i, j) in enumerate(PAIRS):
+        half = 0.5 * x[j] - 0.5 * x[i]
+        a = np.max(np.abs(half))
+        if a == 0.0:
+            logr[p] = -np.inf
+            continue
+        v = half / a
+        norm = np.sqrt(v @ v)
+        logr[p], u[p] = np.log(2.0) + np.log(a) + np.log(norm), v / norm
+    return logr, u
+
+
+def _cosines(u):
+    return np.array([(sa * u[pa]) @ (sb * u[pb]) for _, _, pa, sa, _, pb, sb in _ANGLES])
+
+
+def _energy_robust(x, z):
+    logr, u = _pairs_robust(x)
+    if np.any(np.isneginf(logr)):
+        return np.inf  # atoms coincide
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        t = np.exp(-6.0 * logr)  # r^-6: inf for r < 1e-51, 0 for r > 1e51
+        lj = 4.0 * t * (t - 1.0)
+        if not np.all(np.isfinite(lj)):
+            return np.inf  # the r^-12 term overflows (and outgrows the triple term's r^-9)
+        c = _cosines(u)
+        return float(lj.sum() + z * (1.0 + 3.0 * c[0] * c[1] * c[2]) * np.exp(-3.0 * logr.sum()))
+
+
+def _too_close(x, what, index):
+    logr, _ = _pairs_robust(x)
+    p = int(np.argmin(logr))
+    i, j = PAIRS[p]
+    where = "" if index is None else f"[{index}]"
+    dist = "coincide" if np.isneginf(logr[p]) else f"are {np.exp(logr[p]):.3g} apart"
+    return ValueError(f"x{where}: atoms {i + 1} and {j + 1} {dist}: the {what} is not finite there")
+
+
+def _gradient_robust(x, z, index):
+    logr, u = _pairs_robust(x)
+    g = np.zeros((3, 3))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for p, (i, j) in enumerate(PAIRS):  # d/dr 4 (r^-12 - r^-6) along u
+            dphi = -48.0 * np.exp(-13.0 * logr[p]) + 24.0 * np.exp(-7.0 * logr[p])
+            g[j] += dphi * u[p]
+            g[i] -= dphi * u[p]
+        # triple term z f W, f = 1 + 3 c1 c2 c3, W = (r12 r13 r23)^-3; wr[p] = W / r_p
+        c = _cosines(u)
+        f = 1.0 + 3.0 * c[0] * c[1] * c[2]
+        wr = np.exp(-3.0 * logr.sum() - logr)
+        for k, (o, a, pa, sa, b, pb, sb) in enumerate(_ANGLES):
+            ua, ub, ck = sa * u[pa], sb * u[pb], c[k]
+            da, db = (ub - ck * ua) * wr[pa], (ua - ck * ub) * wr[pb]  # W dc_k/dx_a, W dc_k/dx_b
+            others = 3.0 * z * np.prod(np.delete(c, k))
+            g[a] += others * da
+            g[b] += others * db
+            g[o] -= others * (da + db)
+        for p, (i, j) in enumerate(PAIRS):  # f dW/dx = -3 f W / r_p dr_p/dx
+            g[j] -= 3.0 * z * f * wr[p] * u[p]
+            g[i] += 3.0 * z * f * wr[p] * u[p]
+    if not np.all(np.isfinite(g)):
+        raise _too_close(x, "gradient", index)
+    return g
+
+
+def _hessian_robust(x, z, index):
+    """The pair (Lennard-Jones) Hessian alone: where the compiled kernel overflows (a pair
+    closer than ~1e-20 or atoms beyond ~1e51) the triple term's share is below double
+    precision of it, or below 1e-300 (for moderate z)."""
+    logr, u = _pairs_robust(x)
+    h = np.zeros((9, 9))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for p, (i, j) in enumerate(PAIRS):
+            d2phi = 624.0 * np.exp(-14.0 * logr[p]) - 168.0 * np.exp(-8.0 * logr[p])
+            dphi_r = -48.0 * np.exp(-14.0 * logr[p]) + 24.0 * np.exp(-8.0 * logr[p])
+            uu = np.outer(u[p], u[p])
+            block = d2phi * uu + dphi_r * (np.eye(3) - uu)
+            si, sj = slice(3 * i, 3 * i + 3), slice(3 * j, 3 * j + 3)
+            h[si, si] += block
+            h[sj, sj] += block
+            h[si, sj] -= block
+            h[sj, si] -= block
+    if not np.all(np.isfinite(h)):
+        raise _too_close(x, "Hessian", index)
+    return h
+
+
 def energy(x, z=2.0):
     """Potential energy.
 
@@ -203,30 +329,64 @@ def energy(x, z=2.0):
     Returns
     -------
     float or array of shape (n,)
-        Energy in units of epsilon; ``inf`` if two atoms coincide.
+        Energy in units of epsilon; ``inf`` if two atoms coincide (or are so close that
+        it overflows), finite (about 0) however far apart they are.
     """
-    xb, single = check_coords_3x3(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e = _energy_batch(xb, float(z))
+    xb, single = _coords(x)
+    e = _energy(xb, _real_z(z))
     return float(e[0]) if single else e
 
 
+def _energy(xb, z):
+    e = _energy_batch(xb, z)
+    if not np.isfinite(e).all():  # one cheap check; the rows only if it fails
+        for n in np.flatnonzero(~np.isfinite(e)):
+            e[n] = _energy_robust(xb[n], z)
+    return e
+
+
+def _gradient(xb, z, skip=None):
+    g = _gradient_batch(xb, z)
+    if not np.isfinite(g).all():
+        for n in np.flatnonzero(~np.all(np.isfinite(g), axis=(1, 2))):
+            if skip is None or not skip[n]:
+                g[n] = _gradient_robust(xb[n], z, n if len(xb) > 1 else None)
+    return g
+
+
 def gradient(x, z=2.0):
-    """Gradient dV/dx, same shape as ``x`` ((3, 3) or (n, 3, 3)), units epsilon/sigma."""
-    xb, single = check_coords_3x3(x)
-    g = _gradient_batch(xb, float(z))
+    """Gradient dV/dx, same shape as ``x`` ((3, 3) or (n, 3, 3)), units epsilon/sigma.
+    ValueError (naming the geometry and the atoms) where it is not finite: two atoms
+    that coincide or are closer than about 1e-23."""
+    xb, single = _coords(x)
+    g = _gradient(xb, _real_z(z))
     return g[0] if single else g
 
 
 def energy_and_gradient(x, z=2.0):
-    """Energy and gradient together (for optimisers taking ``fun_grad``)."""
-    return energy(x, z), gradient(x, z)
+    """Energy and gradient together (for optimisers taking ``fun_grad``). Where the
+    energy is inf (atoms that coincide) the gradient is undefined and returned as nan,
+    so an optimiser rejects the step on the energy; elsewhere as :func:`gradient`."""
+    xb, single = _coords(x)
+    z = _real_z(z)
+    e = _energy(xb, z)
+    infinite = np.isinf(e)
+    g = _gradient(xb, z, skip=infinite)
+    if infinite.any():
+        g[infinite] = np.nan
+    return (float(e[0]), g[0]) if single else (e, g)
 
 
 def hessian(x, z=2.0):
-    """Hessian d2V/dx2 of shape (9, 9) or (n, 9, 9); rows ordered atom-major (x1, y1, z1, x2, ...)."""
-    xb, single = check_coords_3x3(x)
-    h = _hessian_batch(xb, float(z))
+    """Hessian d2V/dx2 of shape (9, 9) or (n, 9, 9); rows ordered atom-major (x1, y1, z1, x2, ...).
+    ValueError (naming the geometry and the atoms) where it is not finite: two atoms that
+    coincide or are closer than about 1e-22."""
+    xb, single = _coords(x)
+    z = _real_z(z)
+    h = _hessian_batch(xb, z)
+    if not np.isfinite(h).all():
+        for n in np.flatnonzero(~np.all(np.isfinite(h), axis=(1, 2))):
+            h[n] = _hessian_robust(xb[n], z, n if len(xb) > 1 else None)
     return h[0] if single else h
 
 
