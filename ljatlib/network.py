@@ -38,7 +38,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._validation import as_finite_array
+from ._validation import as_finite_array, check_integer
 
 BLOCK = 128  # data points per structure-of-arrays block (the vector lanes)
 CHUNK = 8 * BLOCK  # data points per parallel work item of the loss and the gradient
@@ -557,12 +557,22 @@ class MLP:
 
     def __init__(self, hidden=(3,), n_inputs=2, n_classes=4, lam=1e-5, regularise_biases=True,
                  input_offset=None, input_scale=None):
-        hidden = tuple(int(h) for h in np.atleast_1d(hidden))
-        if not hidden or min(hidden) < 1 or n_inputs < 1 or n_classes < 2 or lam < 0:
-            raise ValueError("need >= 1 hidden layer of >= 1 node, n_inputs >= 1, "
-                             "n_classes >= 2 and lam >= 0")
-        self.hidden, self.n_inputs, self.n_classes = hidden, int(n_inputs), int(n_classes)
-        self.lam, self.regularise_biases = float(lam), bool(regularise_biases)
+        try:
+            layers = np.atleast_1d(np.asarray(hidden, dtype=object))
+        except ValueError as err:  # ragged
+            raise ValueError(f"hidden must be a sequence of integers, got {hidden!r} ({err})") from None
+        if layers.ndim != 1 or layers.size == 0:
+            raise ValueError(f"hidden must be a non-empty sequence of integers, got {hidden!r}")
+        hidden = tuple(check_integer(h, "hidden (nodes per layer)", 1) for h in layers)
+        n_inputs = check_integer(n_inputs, "n_inputs", 1)
+        n_classes = check_integer(n_classes, "n_classes", 2)
+        lam_value = np.asarray(lam)
+        if lam_value.ndim != 0 or lam_value.dtype.kind not in "iuf":
+            raise TypeError(f"lam must be a real number, got {lam!r}")
+        if not (np.isfinite(lam_value) and lam_value >= 0):
+            raise ValueError(f"lam must be finite and >= 0, got {lam!r}")
+        self.hidden, self.n_inputs, self.n_classes = hidden, n_inputs, n_classes
+        self.lam, self.regularise_biases = float(lam_value), bool(regularise_biases)
         self.sizes = np.array((n_inputs, *hidden, n_classes), dtype=np.int64)
         self.w_off, self.b_off = [], []
         n = 0
@@ -576,8 +586,26 @@ class MLP:
         if not regularise_biases:
             for b, n_out in zip(self.b_off, self.sizes[1:]):
                 self._reg_mask[b:b + n_out] = 0.0
-        self.input_offset = np.zeros(n_inputs) if input_offset is None else np.asarray(input_offset, float)
-        self.input_scale = np.ones(n_inputs) if input_scale is None else np.asarray(input_scale, float)
+
+        def input_vector(value, name, default):  # finite floats (n_inputs,), default if None
+            if value is None:
+                return np.full(n_inputs, default)
+            try:
+                arr = np.asarray(value)
+            except ValueError as err:  # ragged
+                raise ValueError(f"{name} must have shape ({n_inputs},): {err}") from None
+            if arr.dtype.kind not in "iuf":
+                raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
+            if arr.shape != (n_inputs,):
+                raise ValueError(f"{name} must have shape ({n_inputs},), got {arr.shape}")
+            arr = arr.astype(float)
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} must be finite, got {arr.tolist()}")
+            return arr
+        self.input_offset = input_vector(input_offset, "input_offset", 0.0)
+        self.input_scale = input_vector(input_scale, "input_scale", 1.0)
+        if np.any(self.input_scale == 0.0):
+            raise ValueError(f"input_scale must be non-zero, got {self.input_scale.tolist()}")
 
     def __repr__(self):
         return (f"MLP(hidden={self.hidden}, lam={self.lam}, "

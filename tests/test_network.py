@@ -138,3 +138,32 @@ def test_fun_grad_many_is_fun_grad_row_by_row(rng, n, reg_biases):
     assert losses[0] == pytest.approx(numpy_loss(net, W[0], X, y), rel=1e-10)
     with pytest.raises(ValueError, match="shape"):
         net.fun_grad_many(X, y)(W[0])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(lam=np.nan), ValueError, "lam must be finite and >= 0, got nan"),
+    (dict(lam=np.inf), ValueError, "lam must be finite and >= 0"),
+    (dict(lam=-1e-5), ValueError, "lam must be finite and >= 0"),
+    (dict(lam="1e-5"), TypeError, "lam must be a real number"),
+    (dict(input_scale=[0, 1]), ValueError, r"input_scale must be non-zero, got \[0.0, 1.0\]"),
+    (dict(input_scale=[np.inf, 1]), ValueError, "input_scale must be finite"),
+    (dict(input_scale=[1.0, 2.0, 3.0]), ValueError, r"input_scale must have shape \(2,\), got \(3,\)"),
+    (dict(input_scale=2.0), ValueError, r"input_scale must have shape \(2,\), got \(\)"),
+    (dict(input_offset=[np.nan, 0]), ValueError, "input_offset must be finite"),
+    (dict(input_offset=[[0, 0]]), ValueError, r"input_offset must have shape \(2,\)"),
+    (dict(input_offset=["a", "b"]), TypeError, "input_offset must be real numbers"),
+    (dict(hidden=(3, 2.5)), ValueError, r"hidden \(nodes per layer\) must be an integer >= 1, got 2.5"),
+    (dict(hidden=(3, 0)), ValueError, "hidden .* must be an integer >= 1, got 0"),
+    (dict(hidden=()), ValueError, "hidden must be a non-empty sequence"),
+    (dict(n_inputs=0), ValueError, "n_inputs must be an integer >= 1"),
+    (dict(n_classes=1.5), ValueError, "n_classes must be an integer >= 2"),
+])
+def test_construction_rejects_bad_settings_naming_them(kwargs, error, match):
+    with pytest.raises(error, match=match):  # lam=nan and the inputs ones were accepted
+        MLP(**kwargs)
+
+
+def test_valid_settings_still_construct():
+    net = MLP(np.array([3, 2]), lam=0, input_offset=(1, 2), input_scale=np.array([0.5, -2.0]))
+    assert net.hidden == (3, 2) and net.lam == 0.0 and net.input_scale.dtype == float
+    assert MLP(4).hidden == (4,)
