@@ -12,14 +12,33 @@ from scipy.stats import rankdata
 from ._validation import as_finite_array
 
 
+def _real_array(a, name):
+    try:
+        arr = np.asarray(a)
+    except ValueError as err:  # ragged
+        raise ValueError(f"{name} must be a 1-d array: {err}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr
+
+
 def _check(p0, y, positive):
-    p0 = as_finite_array(p0, "p0", ndim=1)
-    y = np.asarray(y)
+    """Scores (n,) finite, labels (n,) finite (NaN labels counted as negatives before), and
+    the mask of the ``positive`` class, which must hold some but not all of them."""
+    p0 = as_finite_array(_real_array(p0, "p0"), "p0", ndim=1)
+    y = _real_array(y, "y")
     if y.shape != p0.shape:
         raise ValueError(f"p0 and y must have the same shape, got {p0.shape} and {y.shape}")
-    pos = y == positive
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"y contains non-finite labels ({np.count_nonzero(~np.isfinite(y))} "
+                         f"of {y.size}: nan or inf)")
+    label = _real_array(positive, "positive")
+    if label.ndim != 0 or not np.isfinite(label):
+        raise ValueError(f"positive must be one finite class label, got {positive!r}")
+    pos = y == label
     if pos.all() or not pos.any():
-        raise ValueError("AUC needs at least one datum of the class and one of the others")
+        raise ValueError(f"AUC needs at least one datum of class positive={positive} in y and one "
+                         f"of the others, got {np.count_nonzero(pos)} of {y.size}")
     return p0, pos
 
 

@@ -47,3 +47,19 @@ def test_auc_equals_integral_and_pair_count(seed):
 def test_bad_input_raises(p0, y):
     with pytest.raises(ValueError):
         auc(p0, y)
+
+
+@pytest.mark.parametrize("p0, y, kwargs, error, match", [
+    ([0.1, 0.5, 0.9], [0, np.nan, 1], {}, ValueError, "y contains non-finite labels"),  # was: a negative
+    ([0.1, 0.5, 0.9], [0, np.inf, 1], {}, ValueError, "y contains non-finite labels"),
+    ([0.1, np.nan, 0.9], [0, 1, 1], {}, ValueError, "p0 contains non-finite values"),
+    (["a", "b"], [0, 1], {}, TypeError, "p0 must hold real numbers"),
+    ([0.1, 0.2], ["a", "b"], {}, TypeError, "y must hold real numbers"),
+    ([0.1, 0.2], [0, 1], {"positive": np.nan}, ValueError, "positive must be one finite class label"),
+    ([0.1, 0.2], [1, 1], {}, ValueError, "at least one datum of class positive=0 in y"),
+])
+def test_non_finite_or_non_numeric_labels_and_scores_are_refused(p0, y, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        auc(p0, y, **kwargs)
+    with pytest.raises(error, match=match):
+        roc_curve(p0, y, **kwargs)
