@@ -109,3 +109,30 @@ def test_a_live_scheduler_address_is_used():
                       dashboard_address=":0") as cluster:
         with _dask_client(cluster.scheduler_address, "unused") as client:
             assert client.submit(sum, [1, 2]).result() == 3
+
+
+def _tarball(path, names):
+    import io
+    import tarfile
+    with tarfile.open(path, "w:gz") as tar:
+        for name in names:
+            info = tarfile.TarInfo(name)
+            info.size = 3
+            tar.addfile(info, io.BytesIO(b"x=1"))
+
+
+def test_vendor_tarballs_cannot_write_outside_the_site(tmp_path, monkeypatch):
+    """tools/run_book.py unpacks npm tarballs with tarfile's "data" filter."""
+    import run_book
+    monkeypatch.setattr(run_book, "NPM_CACHE", tmp_path / "npm")
+    monkeypatch.setattr(run_book, "VENDOR", {"evil@1.0.0": ("package/", {"*.js": "."})})
+    (tmp_path / "npm").mkdir()
+    dest = tmp_path / "site" / "vendor"
+    _tarball(tmp_path / "npm" / "evil-1.0.0.tgz", ["package/ok.js", "package/../../../escape.js"])
+    with pytest.raises(run_book.BookError, match=r"refusing to extract 'package/\.\./\.\./\.\./escape\.js'"):
+        run_book.fetch_vendor_js(dest)
+    assert (dest / "ok.js").read_text() == "x=1"
+    assert not list(tmp_path.rglob("escape.js"))  # was written to tmp_path/escape.js
+    _tarball(tmp_path / "npm" / "evil-1.0.0.tgz", ["package/a/b.js", "package/c.js"])
+    run_book.fetch_vendor_js(dest)  # well-formed packages unpack as before
+    assert (dest / "a" / "b.js").is_file() and (dest / "c.js").is_file()

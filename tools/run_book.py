@@ -144,14 +144,19 @@ def fetch_vendor_js(dest):
                                   capture_output=True, text=True)
             if done.returncode or not tarball.is_file():
                 raise BookError(f"npm pack {spec} failed:\n{done.stderr}")
+        if not hasattr(tarfile, "data_filter"):
+            raise BookError("this Python's tarfile has no extraction filters (Python >= 3.11.4 "
+                            "has): refusing to unpack npm tarballs without them")
         with tarfile.open(tarball) as tar:
             for member in tar.getmembers():
                 path = member.name.removeprefix(prefix)
                 folders = [f for pattern, f in keep.items() if fnmatch(path, pattern)]
                 if member.isfile() and member.name.startswith(prefix) and folders:
-                    target = dest / folders[0] / path
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(tar.extractfile(member).read())
+                    try:  # the "data" filter refuses "..", absolute paths and links out of dest
+                        tar.extract(member.replace(name=path, deep=False), dest / folders[0],
+                                    filter="data")
+                    except tarfile.FilterError as err:
+                        raise BookError(f"{tarball}: refusing to extract {member.name!r}: {err}") from None
 
 
 def execute(chapter, source, target, parameters):
