@@ -171,3 +171,19 @@ def test_d3_label_cache_is_validated(tmp_path, monkeypatch):
     _rewrite_cache(path, n_iter=None)
     with pytest.warns(UserWarning, match="inconsistent"):
         assert np.array_equal(d3_labels(grid), labels)
+
+
+def test_three_far_apart_atoms_are_not_a_dimer():
+    """Atoms 100 apart feel no force (r^-7 ~ 1e-14), so the minimiser is converged at
+    once; they are three free atoms, not 'dimer + free atom'."""
+    from ljatlib.data import DISSOCIATED, FREE_ATOMS, LABEL_NAMES, label_outcomes
+    far = np.array([[0, 0, 0], [100, 0, 0], [0, 100, 0.0]])
+    res = minimize_ljat3(far[None])
+    assert res.converged[0] and res.n_iter[0] == 0
+    assert label_outcomes(res)[0] == FREE_ATOMS
+    assert "dimer" not in LABEL_NAMES[FREE_ATOMS] and "dimer" in LABEL_NAMES[DISSOCIATED]
+    dimer_and_atom = np.array([[0, 0, 0], [1.12, 0, 0], [0, 100, 0.0]])
+    res = minimize_ljat3(dimer_and_atom[None])
+    assert res.converged[0] and label_outcomes(res)[0] == DISSOCIATED
+    assert classify(np.array([[0, 0, 0], [1.12, 0, 0], [0, 4.0, 0]])) == DISSOCIATED
+    assert classify(np.array([[0, 0, 0], [3.5, 0, 0], [0, 3.5, 0]])) == FREE_ATOMS

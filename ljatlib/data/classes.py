@@ -14,7 +14,7 @@ from ..optimize import CONVERGED, NON_FINITE
 from ..potentials import ljat3
 
 TRIANGLE, LINEAR_1, LINEAR_2, LINEAR_3 = 0, 1, 2, 3
-DISSOCIATED, UNCONVERGED, FAILED, OTHER = -1, -2, -3, -4
+DISSOCIATED, UNCONVERGED, FAILED, OTHER, FREE_ATOMS = -1, -2, -3, -4, -5
 LABEL_NAMES = {
     TRIANGLE: "triangle",
     LINEAR_1: "linear, atom 1 central",
@@ -24,8 +24,12 @@ LABEL_NAMES = {
     UNCONVERGED: "not converged",
     FAILED: "failed (non-finite energy)",
     OTHER: "converged elsewhere (not a minimum)",
+    FREE_ATOMS: "dissociated (three free atoms)",
 }
-DISSOCIATION_DISTANCE = 3.0  # longest distance beyond which a converged cluster is a dimer + atom
+# A converged cluster whose longest distance exceeds this is dissociated: a dimer + a free
+# atom, or, if its shortest distance does too, three free atoms (the forces at 3 are
+# below 0.011 and vanish as r^-7, so atoms far apart "converge" where they start).
+DISSOCIATION_DISTANCE = 3.0
 
 
 def _triangle(r):
@@ -66,7 +70,8 @@ def classify(x, z=2.0, tol=0.02):
     Returns
     -------
     int or int array (n,): a class, ``DISSOCIATED`` if an atom is far from the other
-    two, otherwise ``OTHER``.
+    two (a dimer + a free atom), ``FREE_ATOMS`` if all three are far apart, otherwise
+    ``OTHER``.
     """
     d = np.atleast_2d(pair_distances(x))
     ref = reference_minima(z)
@@ -78,7 +83,8 @@ def classify(x, z=2.0, tol=0.02):
     linear = (np.all(np.abs(short - r_lin) < tol, axis=1)
               & (np.abs(d.max(axis=1) - 2 * r_lin) < 2 * tol))
     labels[linear] = np.array([LINEAR_3, LINEAR_2, LINEAR_1])[longest[linear]]
-    labels[(labels == OTHER) & (d.max(axis=1) > DISSOCIATION_DISTANCE)] = DISSOCIATED
+    apart = (labels == OTHER) & (d.max(axis=1) > DISSOCIATION_DISTANCE)
+    labels[apart] = np.where(d[apart].min(axis=1) > DISSOCIATION_DISTANCE, FREE_ATOMS, DISSOCIATED)
     return int(labels[0]) if np.ndim(x) == 2 else labels
 
 
