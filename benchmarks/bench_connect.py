@@ -156,8 +156,8 @@ def run_ljatlib(system, minima, energies, pairs, settings, push_off):
         return ts
     s = settings
     kwargs = {"max_attempts": s["max_attempts"], "n_images": s["n_images"], "push_off": push_off,
-              "neb_kwargs": {"k": s["neb_k"], "tol": s["neb_tol"], "max_iter": s["neb_max_iter"]},
-              "ef_kwargs": {"tol": s["ts_tol"], "max_iter": s["ts_max_iter"]}}
+              "neb_k": s["neb_k"], "neb_tol": s["neb_tol"], "neb_max_iter": s["neb_max_iter"],
+              "ts_tol": s["ts_tol"], "ef_max_iter": s["ts_max_iter"]}
     rows = []
     lc.eigenvector_following = counted_ef
     try:

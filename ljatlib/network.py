@@ -547,7 +547,7 @@ class MLP:
     n_inputs, n_classes : int
         2 inputs (r12, r13) and 4 classes for LJAT3.
     lam : float
-        L2 coefficient (NETWORK.md: 1e-5).
+        L2 coefficient (the book's model page: 1e-5).
     regularise_biases : bool
         Whether the L2 term includes the biases.
     input_offset, input_scale : array (n_inputs,), optional

@@ -1,6 +1,6 @@
 """Training = the global minimum of the network loss, found by basin-hopping.
 
-Settings (NETWORK.md): Metropolis temperature 2.0 and perturbation 1.0 as in the
+Settings (see the book's model page): Metropolis temperature 2.0 and perturbation 1.0 as in the
 group's GMIN runs; quenches with the GMIN-style LBFGS to RMS gradient 1e-6 with a
 large memory (30) and a step cap of 0.5 (our choice: about 5x fewer iterations than
 memory 4 on these smooth losses), then the best minimum tightly to 1e-9. Results are

@@ -13,7 +13,7 @@ from test_landscape import ljat3_database
 def test_ljat3_search_refines_a_band_maximum_next_to_the_band():
     system, db = ljat3_database()
     triangle, linear = sorted(db.minima(), key=lambda m: classify(m.coords.reshape(3, 3)))[:2]
-    trace = trace_search(system, triangle.coords, linear.coords, n_images=10, neb_kwargs={"max_iter": 300})
+    trace = trace_search(system, triangle.coords, linear.coords, n_images=10, neb_max_iter=300)
     assert trace.distance == pytest.approx(system.distance(triangle.coords, linear.coords), rel=1e-6)
     assert trace.end_energies == pytest.approx((triangle.energy, linear.energy), abs=1e-9)
     assert np.isfinite(trace.band_rms) and 0 < trace.band_iterations <= 300

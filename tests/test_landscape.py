@@ -26,7 +26,7 @@ def test_ljat3_landscape_is_found_and_connected():
     classes = sorted(classify(m.coords.reshape(3, 3)) for m in db.minima())
     assert classes == [0, 1, 2, 3]
     assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
-                                     neb_kwargs={"max_iter": 300}) == []
+                                     neb_max_iter=300) == []
     g = landscape_graph(db)
     assert nx.is_connected(g) and g.number_of_nodes() == 4
     for ts in db.transition_states():
@@ -43,13 +43,13 @@ def test_interrupted_connection_resumes_without_duplicates(tmp_path):
     system, db = ljat3_database(path)
     ids = [m.id for m in db.minima()]
     connect(system, db, ids[0], ids[-1], max_attempts=1, push_off=0.05, n_images=10,
-            neb_kwargs={"max_iter": 300})
+            neb_max_iter=300)
     counts = db.counts()
     db.close()  # "interrupted": a new process reopens the file and continues
     db = Database(path, system=system.description, same_structure=system.same_structure)
     assert db.counts() == counts
     assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
-                                     neb_kwargs={"max_iter": 300}) == []
+                                     neb_max_iter=300) == []
     assert db.counts()[0] == 4
 
 

@@ -13,7 +13,7 @@ from test_landscape import ljat3_database
 def ljat3_connected():
     system, db = ljat3_database()
     assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
-                                     neb_kwargs={"max_iter": 300}) == []
+                                     neb_max_iter=300) == []
     return system, db
 
 

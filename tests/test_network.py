@@ -11,7 +11,7 @@ def data(rng, n=200):
 
 
 def numpy_loss(net, w, X, y):
-    """Direct evaluation of NETWORK.md's loss with numpy (independent of the kernels)."""
+    """Direct evaluation of the loss of the book's model page with numpy (independent of the kernels)."""
     h = X
     layers = net.unpack(w)
     for W, b in layers[:-1]:

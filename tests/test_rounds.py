@@ -10,7 +10,7 @@ from ljatlib.landscape.rounds import (FoundMinimum, FoundTransitionState, connec
 from ljatlib.storage import Database
 from test_landscape import ljat3_database, network_database
 
-LJAT3_SEARCH = dict(push_off=0.05, n_images=10, neb_kwargs={"max_iter": 300})
+LJAT3_SEARCH = dict(push_off=0.05, n_images=10, neb_max_iter=300)
 
 
 def test_a_search_without_database_joins_triangle_and_linear_isomer():

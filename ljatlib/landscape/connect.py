@@ -38,6 +38,7 @@ from .._threads import with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams
 from ..transition_states import connected_minima, dneb, eigenvector_following
 from ..transition_states.eigenvector_following import tighten_minimum
+from ._settings import SearchSettings
 from .graph import component_labels, landscape_graph
 
 
@@ -64,39 +65,29 @@ def _identify_minimum(system, db, res, tol):
 
 
 @with_one_blas_thread
-def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None, push_off=0.2,
-                align=True, max_maxima=None, stop_when_connected=True, ts_max_distance="auto",
-                endpoint_climbs=False,
-                tol=1e-9, push_max_step=0.1, loose_tol=1e-6):
+def search_pair(system, db, m1, m2, settings=None, align=True, stop_when_connected=True, **changes):
     """One DNEB between stored minima m1 and m2 (m2 aligned to m1 if ``align``, else as
     stored) and refinement of its maxima by eigenvector-following.
 
-    The band's local maxima are refined highest first (at most ``max_maxima`` of them),
-    and, if ``stop_when_connected``, no more once a stored path joins m1 and m2.
-    ``ts_max_distance``: eigenvector-following from a band maximum is abandoned once it
-    is farther than this from it (a number, a callable of the endpoint distance d, or
-    "auto": max(1, d); None: no limit). On the MLP (3, 3) landscape converged searches
-    moved 1-57 (mostly < 35) from the band maximum and unconverged ones up to 220.
-    ``endpoint_climbs``: also climb from the images next to m1 and m2 (a single-ended
-    search out of each endpoint; off: it found transition states attached to the
-    endpoint but connected nothing more in the measurements).
-    Each transition state found (RMS gradient ``tol``) is pushed off both ways
-    (LBFGS, memory 30, ``push_max_step``); the minima are identified at RMS gradient
-    ``loose_tol`` and only new ones are converged to ``tol`` (Newton steps,
+    ``settings`` (a :class:`SearchSettings`, with ``changes`` to its fields applied)
+    say how. The band's local maxima are refined highest first (at most
+    ``max_maxima`` of them), and, if ``stop_when_connected``, no more once a stored path
+    joins m1 and m2. On the MLP (3, 3) landscape converged refinements moved 1-57
+    (mostly < 35) from the band maximum and unconverged ones up to 220, hence the
+    ``ts_max_distance`` of max(1, d). Each transition state found is pushed off both
+    ways; its minima are identified at RMS gradient ``loose_tol`` and only new ones are
+    converged to ``tol`` (Newton steps,
     :func:`~ljatlib.transition_states.eigenvector_following.tighten_minimum`) before
-    they are stored. (A push-off max step of 0.5 reached different minima than 0.1 and
-    connected less; the push-off is a small part of the time either way.) Every transition state found is stored, also
-    one whose minima are new and joined to neither m1 nor m2 (their minima are nodes
-    of the next Dijkstra graph).
+    they are stored. Every transition state found is stored, also one whose minima are
+    new and joined to neither m1 nor m2 (they are nodes of the next Dijkstra graph).
 
     Returns the number of new transition states stored. BLAS runs on one thread
-    throughout (``ljatlib._threads``: measured, a BLJ256 build 82 s instead of 124 s)."""
+    throughout (see ``ljatlib._threads``)."""
+    s = SearchSettings.resolve(settings, **changes)
     end = _align(system, m1.coords, m2.coords) if align else m2.coords
     n_new = 0
-    for ts, plus, minus in band_transition_states(
-            system, m1.coords, end, n_images, neb_kwargs, ef_kwargs, push_off, max_maxima,
-            ts_max_distance, endpoint_climbs, tol, push_max_step, loose_tol):
-        found = [_identify_minimum(system, db, r, tol) for r in (plus, minus)]
+    for ts, plus, minus in band_transition_states(system, m1.coords, end, s):
+        found = [_identify_minimum(system, db, r, s.tol) for r in (plus, minus)]
         if any(m is None and r is None for m, r in found):
             continue
         with db.transaction():  # the TS and its minima are stored together or not at all
@@ -112,44 +103,43 @@ def search_pair(system, db, m1, m2, n_images=20, neb_kwargs=None, ef_kwargs=None
     return n_new
 
 
-def band_transition_states(system, x1, x2, n_images=20, neb_kwargs=None, ef_kwargs=None,
-                           push_off=0.2, max_maxima=None, ts_max_distance="auto",
-                           endpoint_climbs=False, tol=1e-9, push_max_step=0.1, loose_tol=1e-6):
+def band_transition_states(system, x1, x2, settings=None, **changes):
     """The search of :func:`search_pair` without a database: a DNEB from ``x1`` to
     ``x2`` (as given, (n,) each) and eigenvector-following from its maxima. Yields
     (TransitionStateResult, plus, minus) for each transition state converged to RMS
     gradient ``tol`` whose two push-offs reached minima (LBFGS results converged to
     ``loose_tol`` only); the caller may stop early."""
-    band = dneb(system, x1, x2, n_images=n_images, **(neb_kwargs or {}))
-    push_params = LBFGSParams(tol=loose_tol, memory=30, max_step=push_max_step, max_iter=100_000)
-    for _, ts in refine_band_maxima(system, band, max_maxima, ts_max_distance, endpoint_climbs,
-                                    tol, ef_kwargs):
+    s = SearchSettings.resolve(settings, **changes)
+    band = dneb(system, x1, x2, n_images=s.n_images, k=s.neb_k, tol=s.neb_tol, max_iter=s.neb_max_iter,
+                max_step=s.neb_max_step)
+    push_params = LBFGSParams(tol=s.loose_tol, memory=30, max_step=s.push_max_step, max_iter=100_000)
+    for _, ts in refine_band_maxima(system, band, s):
         if not ts.converged:
             continue
-        plus, minus = connected_minima(system, ts, push_off=push_off, tol=tol, tighten=False,
-                                       lbfgs_params=push_params, loose_tol=loose_tol)
+        plus, minus = connected_minima(system, ts, push_off=s.push_off, tol=s.tol, tighten=False,
+                                       lbfgs_params=push_params, loose_tol=s.loose_tol)
         if plus.status == 0 and minus.status == 0:
             yield ts, plus, minus
 
 
-def refine_band_maxima(system, band, max_maxima=None, ts_max_distance="auto", endpoint_climbs=False,
-                       tol=1e-9, ef_kwargs=None):
+def refine_band_maxima(system, band, settings=None, **changes):
     """Eigenvector-following from the local maxima of a relaxed ``band`` (NEBResult),
     highest first, climbing along the band tangent (settings as in :func:`search_pair`).
     Yields (image index, TransitionStateResult), converged or not."""
+    s = SearchSettings.resolve(settings, **changes)
     d = float(np.linalg.norm(band.images[-1] - band.images[0]))
-    if ts_max_distance == "auto":
+    limit = s.ts_max_distance
+    if limit == "auto":
         limit = max(1.0, d)
-    else:
-        limit = ts_max_distance(d) if callable(ts_max_distance) else ts_max_distance
-    starts = list(band.local_maxima()[:max_maxima])
-    if endpoint_climbs:  # single-ended: climb out of each endpoint along the band
+    elif callable(limit):
+        limit = limit(d)
+    starts = list(band.local_maxima()[:s.max_maxima])
+    if s.endpoint_climbs:  # single-ended: climb out of each endpoint along the band
         starts += [i for i in (1, len(band.images) - 2) if i not in starts and 0 < i < len(band.images) - 1]
     for i in starts:
-        ef = {"direction": band.tangent(i), "tol": tol, **(ef_kwargs or {})}
-        if limit is not None:
-            ef.setdefault("max_distance", limit)
-        yield i, eigenvector_following(system, band.images[i], **ef)
+        yield i, eigenvector_following(system, band.images[i], tol=s.ef_tol, max_iter=s.ef_max_iter,
+                                       max_step=s.ef_max_step, negative_tol=s.ef_negative_tol,
+                                       direction=band.tangent(i), max_distance=limit)
 
 
 def are_connected(db, id_a, id_b):
@@ -163,65 +153,51 @@ def joined_to(db, target):
     return nx.node_connected_component(g, target) if g.has_node(target) else {target}
 
 
-def connect(system, db, id_a, id_b, max_attempts=10, max_tries_per_pair=4, distances=None,
-            tries=None, image_growth=2.0, gap_choice="closest", graph_minima="local",
-            **search_kwargs):
+def connect(system, db, id_a, id_b, max_attempts=10, distances=None, tries=None, settings=None,
+            **changes):
     """Connect stored minima ``id_a`` and ``id_b``; returns True when a path of stored
     transition states joins them. Resumable: it starts from what the database holds.
 
-    ``distances``: a dict {(id, id): aligned distance} kept between calls (the
-    alignments are the costly part of the Dijkstra graph); ``tries``: a dict {(id, id):
-    searches made}, likewise (a pair that failed for one target is not searched again
-    the same way for the next). Searches of a pair differ, since the same band gives
-    the same result: the 1st, 3rd, ... use the aligned endpoints, the 2nd, 4th, ... the
-    copies as stored (another straight line, which sometimes finds another route), and
-    the images grow by ``image_growth`` every two searches. ``gap_choice``: which gap of
-    the Dijkstra path to search, "closest" (the shortest, as pele's DoubleEndedConnect)
-    or "first" (the first from ``id_a``). ``graph_minima``: the minima of the Dijkstra
-    graph, "all" stored ones (an alignment per pair: hours for the paper's databases,
-    see above) or "local" (the minima joined to ``id_a`` or ``id_b`` and those this
-    call found)."""
+    ``settings`` (a :class:`SearchSettings`, with ``changes`` applied) say how each
+    search runs and which gap is searched next (``gap_choice``: the shortest gap of the
+    Dijkstra path, as pele's DoubleEndedConnect, or the first from ``id_a``;
+    ``graph_minima``: all stored minima as nodes of the Dijkstra graph, an alignment per
+    pair, hours for the paper's databases, or only the "local" ones, those joined to
+    ``id_a`` or ``id_b`` and those this call found). ``distances``: a dict {(id, id):
+    aligned distance} kept between calls (the alignments are the costly part of the
+    Dijkstra graph); ``tries``: a dict {(id, id): searches made}, likewise (a pair that
+    failed for one target is not searched again the same way for the next); retries of
+    a gap differ as :meth:`SearchSettings.for_retry` says."""
+    s = SearchSettings.resolve(settings, **changes)
     tries = {} if tries is None else tries
     distances = {} if distances is None else distances
-    n_images = search_kwargs.pop("n_images", 20)
-    if graph_minima not in ("local", "all"):
-        raise ValueError(f"graph_minima must be 'local' or 'all', got {graph_minima!r}")
     first_new = None  # ids of the minima this call finds start here
     for _ in range(max_attempts):
         if first_new is None:
             first_new = max(m.id for m in db.minima()) + 1
-        choice = choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair,
-                            gap_choice, graph_minima, lambda i: i >= first_new)
+        choice = choose_gap(system, db, id_a, id_b, distances, tries, s, lambda i: i >= first_new)
         if choice is None:
             return are_connected(db, id_a, id_b)
         (p, q), minima = choice
         pair = (min(p, q), max(p, q))
         n_tried = tries.get(pair, 0)
         tries[pair] = n_tried + 1
-        search_pair(system, db, minima[p], minima[q], **gap_search(n_tried, n_images, image_growth),
-                    **search_kwargs)
+        align, retry = s.for_retry(n_tried)
+        search_pair(system, db, minima[p], minima[q], settings=retry, align=align)
     return are_connected(db, id_a, id_b)
 
 
-def gap_search(n_tried, n_images, image_growth=2.0):
-    """How the ``n_tried``-th retry of a gap differs (the same band gives the same
-    result): every second one joins the copies as stored, not the aligned ones, and
-    the band has ``image_growth`` times more images every two tries."""
-    return {"align": n_tried % 2 == 0,
-            "n_images": int(round(n_images * image_growth ** (n_tried // 2)))}
-
-
-def choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair=4,
-               gap_choice="closest", graph_minima="local", found=lambda i: False):
+def choose_gap(system, db, id_a, id_b, distances, tries, settings, found=lambda i: False):
     """The next pair of stored minima to search when connecting ``id_a`` and ``id_b``
-    (see :func:`connect`); ``found(id)``: whether a minimum was found while connecting
+    (see :func:`connect`; ``settings.max_tries_per_pair``, ``gap_choice`` and
+    ``graph_minima``); ``found(id)``: whether a minimum was found while connecting
     them (a node of the "local" graph). Returns ((p, q), {id: Minimum}), or None when
     they are connected or no untried gap is left."""
     component = component_labels(landscape_graph(db))
     if component(id_a) == component(id_b):
         return None
     minima = {m.id: m for m in db.minima()}
-    if graph_minima == "local":
+    if settings.graph_minima == "local":
         ends = {component(id_a), component(id_b)}
         minima = {i: m for i, m in minima.items()
                   if i in (id_a, id_b) or found(i) or component(i) in ends}
@@ -232,7 +208,7 @@ def choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair=4,
             pair = (min(p, q), max(p, q))
             if component(p) == component(q):
                 full.add_edge(p, q, weight=0.0)
-            elif tries.get(pair, 0) < max_tries_per_pair:
+            elif tries.get(pair, 0) < settings.max_tries_per_pair:
                 if pair not in distances:
                     distances[pair] = _distance(system, minima[pair[0]].coords, minima[pair[1]].coords)
                 full.add_edge(p, q, weight=distances[pair] ** 2)
@@ -240,12 +216,13 @@ def choose_gap(system, db, id_a, id_b, distances, tries, max_tries_per_pair=4,
         return None
     path = nx.dijkstra_path(full, id_a, id_b)
     gaps = [(p, q) for p, q in zip(path, path[1:]) if full[p][q]["weight"] > 0]
-    if gap_choice == "closest":  # OPTIM: close the shortest gap of the path first
+    if settings.gap_choice == "closest":  # OPTIM: close the shortest gap of the path first
         return min(gaps, key=lambda pq: full[pq[0]][pq[1]]["weight"]), minima
     return gaps[0], minima
 
 
-def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **search_kwargs):
+def connect_to_global_minimum(system, db, max_attempts=10, progress=False, settings=None,
+                              **changes):
     """Try to connect every stored minimum to the global minimum; returns the ids of
     those (stored when the call began) that end up unconnected to it.
 
@@ -258,8 +235,7 @@ def connect_to_global_minimum(system, db, max_attempts=10, progress=False, **sea
     are not joined to the new one (the connection between the two targets failed) are
     tried again, against the new target."""
     gmin = db.global_minimum().id
-    search_kwargs.setdefault("distances", {})
-    search_kwargs.setdefault("tries", {})
+    search_kwargs = {"settings": SearchSettings.resolve(settings, **changes), "distances": {}, "tries": {}}
     ids = [m.id for m in db.minima()]
     pending, handled = list(ids), []
     bar = tqdm(total=len(ids), desc="connecting", disable=not progress)

@@ -23,6 +23,7 @@ from ..optimize import CONVERGED, lbfgs
 from ..storage import SameMinimum
 from ..transition_states import dneb
 from .basinhopping import basin_hopping
+from ._settings import SearchSettings
 from .connect import _align, refine_band_maxima
 
 
@@ -63,21 +64,23 @@ class SearchTrace:
         return sum(m.converged for m in self.maxima)
 
 
-def trace_search(system, x1, x2, n_images=20, align=True, neb_kwargs=None, tol=1e-9, **refine_kwargs):
+def trace_search(system, x1, x2, settings=None, align=True, **changes):
     """The band and eigenvector-following stages of a search from minimum ``x1`` to
     minimum ``x2`` ((n,) each; ``x2`` replaced by its copy closest to ``x1`` if
-    ``align``), with :func:`~ljatlib.landscape.connect.search_pair`'s settings;
-    ``refine_kwargs`` go to :func:`~ljatlib.landscape.connect.refine_band_maxima`.
+    ``align``), with the :class:`~ljatlib.landscape.SearchSettings` ``settings``
+    (``changes`` applied) as :func:`~ljatlib.landscape.connect.search_pair` uses them.
     Returns a :class:`SearchTrace`."""
+    s = SearchSettings.resolve(settings, **changes)
     x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
     if x1.shape != x2.shape or not (np.all(np.isfinite(x1)) and np.all(np.isfinite(x2))):
         raise ValueError(f"x1 and x2 must be finite arrays of one shape, got {x1.shape} and {x2.shape}")
     if align:  # checked first: the alignment of a bad x2 fails less clearly
         x2 = _align(system, x1, x2)
-    band = dneb(system, x1, x2, n_images=n_images, **(neb_kwargs or {}))
+    band = dneb(system, x1, x2, n_images=s.n_images, k=s.neb_k, tol=s.neb_tol, max_iter=s.neb_max_iter,
+                max_step=s.neb_max_step)
     trace = SearchTrace(float(np.linalg.norm(x2 - x1)), (float(band.energies[0]), float(band.energies[-1])),
                         float(band.rms), int(band.n_iter), float(np.max(band.energies)))
-    for i, ts in refine_band_maxima(system, band, tol=tol, **refine_kwargs):
+    for i, ts in refine_band_maxima(system, band, s):
         off_band = float(np.min(np.linalg.norm(band.images - ts.x, axis=1)))
         trace.maxima.append(MaximumTrace(i, float(band.energies[i]), bool(ts.converged), int(ts.n_iter),
                                          float(np.linalg.norm(ts.x - band.images[i])), float(ts.energy),

@@ -46,7 +46,8 @@ def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfg
     ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
 
     ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
-    ``push_off``, ``neb_kwargs``, ``ef_kwargs``). Returns an :class:`ExploreReport`.
+    fields of :class:`~ljatlib.landscape.SearchSettings`, e.g. ``n_images``, ``push_off``).
+    Returns an :class:`ExploreReport`.
     """
     n_quenches = store_basin_hopping_minima(system, db, x0, n_hops, seed, temperature, step_size,
                                             lbfgs_params, tight_tol, progress)

@@ -89,7 +89,7 @@ def glass_setup(spec):
     database."""
     pot = spec.potential()
     return (binary_lj_system(pot), pot.random_configuration, lambda db: None,
-            {"neb_kwargs": {"max_iter": spec.neb_max_iter}})
+            {"neb_max_iter": spec.neb_max_iter})
 
 
 @dataclass

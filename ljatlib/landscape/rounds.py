@@ -29,7 +29,8 @@ from .._validation import check_integer
 from ..optimize import CONVERGED
 from ..storage import SameMinimum
 from ..transition_states.eigenvector_following import tighten_minimum
-from .connect import band_transition_states, choose_gap, gap_search
+from ._settings import SearchSettings
+from .connect import band_transition_states, choose_gap
 from ._unionfind import DisjointSets
 from .graph import component_labels, landscape_graph
 
@@ -61,21 +62,24 @@ class FoundTransitionState:
 
 
 @with_one_blas_thread
-def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9,
-                           stop_when_connected=True, **band_kwargs):
+def find_transition_states(system, x1, x2, settings=None, align=True, stop_when_connected=True,
+                           **changes):
     """One search between minima ``x1`` and ``x2`` (n,), without a database.
 
     ``x2`` is replaced by its copy closest to ``x1`` if ``align``. Transition states
-    from :func:`~ljatlib.landscape.connect.band_transition_states` (``band_kwargs``
-    go there); each pushed-off minimum is identified with an end or an earlier one
-    (energy within ``energy_tol`` and ``system.same_structure``), otherwise converged
-    to ``tol``. Stops, if ``stop_when_connected``, once the transition states found
-    join the two ends.
+    from :func:`~ljatlib.landscape.connect.band_transition_states` with ``settings``
+    (a :class:`SearchSettings`, ``changes`` applied); each pushed-off minimum is
+    identified with an end or an earlier one (:class:`~ljatlib.storage.SameMinimum`
+    with the settings' ``energy_tol``, 1e-4 if None, and ``system.same_structure``),
+    otherwise converged to ``tol``. Stops, if ``stop_when_connected``, once the
+    transition states found join the two ends.
 
     Returns
     -------
     list of FoundTransitionState
     """
+    s = SearchSettings.resolve(settings, **changes)
+    energy_tol, tol = (1e-4 if s.energy_tol is None else s.energy_tol), s.tol
     x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
     end = system.align(x1, x2) if align else x2
     known = [FoundMinimum(0, system.energy(x1), x1), FoundMinimum(1, system.energy(end), end)]
@@ -94,7 +98,7 @@ def find_transition_states(system, x1, x2, align=True, energy_tol=1e-4, tol=1e-9
         return len(known) - 1
 
     found = []
-    for ts, plus, minus in band_transition_states(system, x1, end, tol=tol, **band_kwargs):
+    for ts, plus, minus in band_transition_states(system, x1, end, s):
         ends = [identify(r) for r in (plus, minus)]
         if None in ends:
             continue
@@ -210,10 +214,8 @@ class _RoundsState:
                    found_by)
 
 
-def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progress=False,
-                      n_images=20, max_tries_per_pair=4, gap_choice="closest",
-                      graph_minima="local", image_growth=2.0, stop=None, checkpoint=None,
-                      **search_kwargs):
+def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progress=False, stop=None,
+                      checkpoint=None, settings=None, **changes):
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 
@@ -225,10 +227,10 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     is left, the minima joined to their aim but not to the final global minimum are
     tried once more, against it (those that failed are not). Minima already joined to
     each other with the same aim are one problem: one of them searches per round, and
-    when it has used its attempts, the others stop too. ``n_images``,
-    ``max_tries_per_pair``, ``gap_choice``, ``graph_minima`` and ``image_growth`` as
-    in :func:`~ljatlib.landscape.connect.connect`; ``search_kwargs`` go to
-    :func:`find_transition_states` (``energy_tol`` defaults to the database's).
+    when it has used its attempts, the others stop too. ``settings`` (a
+    :class:`SearchSettings`, ``changes`` applied; ``energy_tol`` defaults to the
+    database's) say how each search runs and which gap it takes, as in
+    :func:`~ljatlib.landscape.connect.connect`.
     Resumable: it starts from what the database holds. ``stop`` (e.g. a
     ``threading.Event``): once set, :class:`Stopped` is raised before the next round.
     ``checkpoint`` (a meta-table key, e.g. ``"connect_in_rounds"``): the driver's state
@@ -237,17 +239,14 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     database as one never interrupted (ValueError if it was made with other settings)."""
     batch = check_integer(batch, "batch", 1)
     max_attempts = check_integer(max_attempts, "max_attempts", 0)
-    if graph_minima not in ("local", "all"):
-        raise ValueError(f"graph_minima must be 'local' or 'all', got {graph_minima!r}")
-    search_kwargs.setdefault("energy_tol", db.energy_tol)
+    s = SearchSettings.resolve(settings, **changes)
+    if s.energy_tol is None:
+        s = s.replace(energy_tol=db.energy_tol)
     if db.counts()[0] == 0:
         return []
-    settings = {"max_attempts": max_attempts, "batch": batch, "n_images": n_images,
-                "max_tries_per_pair": max_tries_per_pair, "gap_choice": gap_choice,
-                "graph_minima": graph_minima, "image_growth": image_growth,
-                "search": json.loads(json.dumps(search_kwargs, sort_keys=True, default=repr))}
+    recorded = {"max_attempts": max_attempts, "batch": batch, "search": s.as_json()}
     saved = db.get_meta(checkpoint) if checkpoint is not None else None
-    state = _RoundsState.fresh(db) if saved is None else _RoundsState.from_json(saved, settings)
+    state = _RoundsState.fresh(db) if saved is None else _RoundsState.from_json(saved, recorded)
     ids, gmin, aim, attempts = state.ids, state.gmin, state.aim, state.attempts
     queue, succeeded, retried = state.queue, state.succeeded, state.retried
     tries, found_by = state.tries, state.found_by  # found_by: target -> minima its searches found
@@ -297,8 +296,8 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
         tasks, served = [], {}  # served: pair -> the targets its search serves
         for target in list(leaders.values())[:batch]:
             attempts[target] += 1
-            choice = choose_gap(system, db, target, aim[target], distances, tries, max_tries_per_pair,
-                                gap_choice, graph_minima, found_by[target].__contains__)
+            choice = choose_gap(system, db, target, aim[target], distances, tries, s,
+                                found_by[target].__contains__)
             if choice is None:  # no untried gap left
                 attempts[target] = max_attempts
                 continue
@@ -310,8 +309,8 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
             served[pair] = [target]
             n_tried = tries.get(pair, 0)
             tries[pair] = n_tried + 1
-            options = {**search_kwargs, **gap_search(n_tried, n_images, image_growth)}
-            tasks.append(((p, q), (minima[p].coords, minima[q].coords, options)))
+            align, retry = s.for_retry(n_tried)
+            tasks.append(((p, q), (minima[p].coords, minima[q].coords, {"settings": retry, "align": align})))
         results = searches.run([task for _, task in tasks]) if tasks else []
         with db.transaction():  # a round is stored whole, with the state after it, or not at all
             for ((p, q), _), found in zip(tasks, results):
@@ -320,7 +319,7 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
                     found_by[target].update(new_ids)
             if checkpoint is not None:
                 state.gmin, state.queue, state.succeeded = gmin, queue, succeeded
-                db.set_meta(**{checkpoint: state.to_json(settings)})
+                db.set_meta(**{checkpoint: state.to_json(recorded)})
     bar.close()
     component = component_labels(landscape_graph(db))
     return [i for i in ids if component(i) != component(gmin)]
