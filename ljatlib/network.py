@@ -38,6 +38,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from ._objective import CompiledObjective
 from ._validation import as_finite_array, check_integer
 
 BLOCK = 128  # data points per structure-of-arrays block (the vector lanes)
@@ -525,15 +526,45 @@ _hessian_serial = _serial_twin(_hessian, _FM_REDUCE)
 _predict_serial = _serial_twin(_predict, _FM)
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _add_penalty(total, grad, w, n_data, lam, reg_mask):
+    """The data term's sums to the loss with its L2 term (in place on ``grad``, unless
+    it is empty)."""
+    penalty = 0.0
+    for j in range(w.shape[0]):
+        r = reg_mask[j] * w[j]
+        penalty += r * w[j]
+        if grad.shape[0] > 0:
+            grad[j] = grad[j] / n_data + 2.0 * lam * r
+    return total / n_data + lam * penalty
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _loss_grad_rows(W, X, y, sizes, w_off, b_off):
-    """:func:`_loss_grad_serial` (with gradient) of every row of W (m, n_par): one call
-    for a whole DNEB band instead of one per image. Serial, like the twin it calls: the
-    work is small (measured: a parallel version took 4.5 ms instead of 0.4 for 20 images
-    on 100 data when another process held a core)."""
+def objective(w, args):
+    """Loss and gradient (float, (n_params,)) of weights w; ``args`` = (X, y, sizes,
+    w_off, b_off, lam, reg_mask) as :meth:`MLP.objective` builds them."""
+    X, y, sizes, w_off, b_off, lam, reg_mask = args
+    total, grad = _loss_grad(w, X, y, sizes, w_off, b_off, True)
+    return _add_penalty(total, grad, w, y.shape[0], lam, reg_mask), grad
+
+
+@numba.njit(cache=True, error_model="numpy")
+def objective_serial(w, args):
+    """:func:`objective` without a parallel region (the same numbers)."""
+    X, y, sizes, w_off, b_off, lam, reg_mask = args
+    total, grad = _loss_grad_serial(w, X, y, sizes, w_off, b_off, True)
+    return _add_penalty(total, grad, w, y.shape[0], lam, reg_mask), grad
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _objective_rows(W, args):
+    """:func:`objective_serial` of every row of W (m, n_params): one call for a whole
+    DNEB band instead of one per image. Serial: the work is small (a parallel version
+    took 4.5 ms instead of 0.4 for 20 images on 100 data when another process held a
+    core)."""
     totals, grads = np.empty(W.shape[0]), np.empty_like(W)
     for i in range(W.shape[0]):
-        totals[i], grads[i] = _loss_grad_serial(W[i], X, y, sizes, w_off, b_off, True)
+        totals[i], grads[i] = objective_serial(W[i], args)
     return totals, grads
 
 
@@ -656,16 +687,19 @@ class MLP:
         h[np.diag_indices_from(h)] += 2.0 * self.lam * self._reg_mask
         return h
 
-    def fun_grad(self, X, y):
-        """``f(w) -> (L, dL/dw)`` on fixed data, validated once (for optimisers)."""
+    def objective(self, X, y):
+        """The loss on fixed data (validated once) as a
+        :class:`~ljatlib._objective.CompiledObjective`: ``f(w) -> (L, dL/dw)``, whose
+        compiled kernel the optimisers of :mod:`ljatlib.optimize` call directly."""
         X, y = self._check_data(X, y, copy=True)
+        args = (X, y, self.sizes, self.w_off, self.b_off, self.lam, self._reg_mask.copy())
+        kernel = objective_serial if len(y) <= CHUNK else objective
+        return CompiledObjective(kernel, args, self.n_params, serial_kernel=objective_serial)
 
-        def fun_grad(w):
-            w = np.ascontiguousarray(w, dtype=np.float64)
-            if w.shape != (self.n_params,):
-                raise ValueError(f"w must have shape ({self.n_params},) for {self}, got {w.shape}")
-            return self._loss_grad_raw(w, X, y, True)
-        return fun_grad
+    def fun_grad(self, X, y):
+        """``f(w) -> (L, dL/dw)`` on fixed data, validated once (for optimisers): the
+        :meth:`objective`."""
+        return self.objective(X, y)
 
     def fun_grad_many(self, X, y):
         """``f(W) -> (L (m,), dL/dw (m, n_params))`` for the rows of W (e.g. the images
@@ -674,22 +708,16 @@ class MLP:
         too, all rows go to one compiled call: the Python overhead of a call exceeded
         the loss itself on 100 data (``benchmarks/bench_band.py``). Above, the rows go
         one by one to the parallel kernel."""
-        X, y = self._check_data(X, y, copy=True)
-        one = self.fun_grad(X, y)
+        one = self.objective(X, y)
 
         def fun_grad_many(W):
             W = np.ascontiguousarray(W, dtype=np.float64)
             if W.ndim != 2 or W.shape[1] != self.n_params:
                 raise ValueError(f"W must have shape (m, {self.n_params}), got {W.shape}")
-            if len(y) > CHUNK:
-                rows = [one(w) for w in W]
-                return np.array([r[0] for r in rows]), np.array([r[1] for r in rows]).reshape(W.shape)
-            totals, grads = _loss_grad_rows(W, X, y, self.sizes, self.w_off, self.b_off)
-            reg = self._reg_mask * W
-            # a dot per row, as fun_grad: a vectorised sum can round differently, and a
-            # band relaxed with other roundings ends elsewhere (databases would change)
-            penalty = np.array([float(r @ w) for r, w in zip(reg, W)])
-            return totals / len(y) + self.lam * penalty, grads / len(y) + 2.0 * self.lam * reg
+            if one.kernel is objective_serial:
+                return _objective_rows(W, one.args)
+            rows = [one(w) for w in W]
+            return np.array([r[0] for r in rows]), np.array([r[1] for r in rows]).reshape(W.shape)
         return fun_grad_many
 
     def predict_proba(self, w, X):
@@ -704,13 +732,12 @@ class MLP:
 
     # -- helpers ----------------------------------------------------------------------
     def _loss_grad_raw(self, w, X, y, want_grad):
-        kernel = _loss_grad_serial if len(y) <= CHUNK else _loss_grad
-        total, grad = kernel(w, X, y, self.sizes, self.w_off, self.b_off, want_grad)
-        reg = self._reg_mask * w
-        loss = total / len(y) + self.lam * float(reg @ w)
         if want_grad:
-            grad = grad / len(y) + 2.0 * self.lam * reg
-        return loss, (grad if want_grad else None)
+            args = (X, y, self.sizes, self.w_off, self.b_off, self.lam, self._reg_mask)
+            return (objective_serial if len(y) <= CHUNK else objective)(w, args)
+        total, _ = (_loss_grad_serial if len(y) <= CHUNK else _loss_grad)(
+            w, X, y, self.sizes, self.w_off, self.b_off, False)
+        return _add_penalty(total, np.zeros(0), w, len(y), self.lam, self._reg_mask), None
 
     def _check_w(self, w):
         w = as_finite_array(w, "w", ndim=1)

@@ -2,10 +2,10 @@
 steepest-descent reference used to define basins of attraction."""
 
 from .lbfgs import (CONVERGED, MAX_ITERATIONS, NON_FINITE, STATUS_NAMES, LBFGSParams,
-                    MinimizeResult, lbfgs)
+                    MinimizeResult, lbfgs, lbfgs_many)
 from .ljat3_batch import Sequences, minimize_ljat3
 
-__all__ = ["lbfgs", "minimize_ljat3", "LBFGSParams", "MinimizeResult", "Sequences",
+__all__ = ["lbfgs", "lbfgs_many", "minimize_ljat3", "LBFGSParams", "MinimizeResult", "Sequences",
            "CONVERGED", "MAX_ITERATIONS", "NON_FINITE", "STATUS_NAMES"]
 from .steepest_descent import steepest_descent_ljat3  # noqa: E402
 

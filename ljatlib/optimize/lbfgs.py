@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from .._objective import CompiledObjective
 from .._validation import as_finite_array, check_integer, check_positive
 
 CONVERGED, MAX_ITERATIONS, NON_FINITE = 0, 1, 2
@@ -149,13 +150,62 @@ def update_memory(x_old, g_old, x_new, g_new, s_mem, y_mem, rho, k):
     return ys / yy
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _lbfgs_loop(kernel, args, x0, tol, memory, max_step, h0, max_rise, max_iter):
+    """The loop of :func:`lbfgs` for a compiled ``kernel(x, args) -> (f, g)``: the same
+    steps, in the same arithmetic."""
+    n = x0.shape[0]
+    x = x0.copy()
+    f, g = kernel(x, args)
+    s_mem, y_mem = np.zeros((memory, n)), np.zeros((memory, n))
+    rho, alpha, step = np.zeros(memory), np.zeros(memory), np.zeros(n)
+    x_new = np.empty(n)
+    k, status = 0, MAX_ITERATIONS
+    for _ in range(max_iter + 1):
+        if not np.isfinite(f):
+            status = NON_FINITE
+            break
+        if np.sqrt(dot(g, g) / n) < tol:
+            status = CONVERGED
+            break
+        if k == max_iter:
+            break
+        lbfgs_direction(g, s_mem, y_mem, rho, k, h0, step, alpha)
+        factor = capped_step_factor(step, g, max_step)
+        for _ in range(MAX_HALVINGS):
+            for j in range(n):
+                x_new[j] = x[j] + factor * step[j]
+            f_new, g_new = kernel(x_new, args)
+            if f_new - f < max_rise:
+                break
+            factor *= 0.5
+        h0 = update_memory(x, g, x_new, g_new, s_mem, y_mem, rho, k)
+        x, x_new = x_new, x
+        f, g, k = f_new, g_new, k + 1
+    return x, f, np.sqrt(dot(g, g) / n), k, status
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def _lbfgs_rows(kernel, args, X0, tol, memory, max_step, h0, max_rise, max_iter):
+    m = X0.shape[0]
+    X, energies, rms = np.empty_like(X0), np.empty(m), np.empty(m)
+    n_iter, status = np.empty(m, np.int64), np.empty(m, np.int64)
+    for i in numba.prange(m):
+        X[i], energies[i], rms[i], n_iter[i], status[i] = _lbfgs_loop(
+            kernel, args, X0[i], tol, memory, max_step, h0, max_rise, max_iter)
+    return X, energies, rms, n_iter, status
+
+
 def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
     """Minimise one system of any size with the GMIN-style LBFGS.
 
     Parameters
     ----------
     fun_grad : callable
-        ``fun_grad(x) -> (f, g)`` with ``x`` and ``g`` of the shape of ``x0``.
+        ``fun_grad(x) -> (f, g)`` with ``x`` and ``g`` of the shape of ``x0``. A
+        :class:`~ljatlib._objective.CompiledObjective` (e.g. ``MLP.fun_grad``) is
+        minimised by a compiled loop (unless there is a ``callback``), with the same
+        result.
     x0 : array, any shape
         Starting point (finite).
     params : LBFGSParams, optional
@@ -166,6 +216,13 @@ def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
     Returns
     -------
     MinimizeResult with scalar fields and ``x`` of the shape of ``x0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = lbfgs(lambda x: (float(x @ x), 2 * x), np.array([1.0, -2.0]), tol=1e-8)
+    >>> bool(res.converged), bool(np.allclose(res.x, 0, atol=1e-8))
+    (True, True)
     """
     p = _params(params, kwargs)
     x0 = as_finite_array(x0, "x0")
@@ -173,6 +230,13 @@ def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
         raise ValueError("x0 is empty: nothing to minimise")
     shape = x0.shape
     n = x0.size
+    if isinstance(fun_grad, CompiledObjective) and callback is None:
+        if n != fun_grad.n:
+            raise ValueError(f"x0 must have {fun_grad.n} entries for this objective, got {n}")
+        x, f, rms, k, status = _lbfgs_loop(fun_grad.kernel, fun_grad.args, x0.reshape(n).copy(),
+                                           p.tol, p.memory, p.max_step, p.h0, p.max_rise, p.max_iter)
+        return MinimizeResult(x=x.reshape(shape), energy=float(f), rms=float(rms), n_iter=int(k),
+                              status=int(status))
 
     def evaluate(xflat):
         f, g = fun_grad(xflat.reshape(shape))
@@ -187,7 +251,7 @@ def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
         if not np.isfinite(f):
             status = NON_FINITE
             break
-        if np.sqrt(g @ g / n) < p.tol:
+        if np.sqrt(dot(g, g) / n) < p.tol:
             status = CONVERGED
             break
         if k == p.max_iter:
@@ -204,8 +268,35 @@ def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
         x, f, g, k = x_new, f_new, g_new, k + 1
         if callback is not None:
             callback(x.reshape(shape), f)
-    return MinimizeResult(x=x.reshape(shape), energy=f, rms=float(np.sqrt(g @ g / n)),
+    return MinimizeResult(x=x.reshape(shape), energy=f, rms=float(np.sqrt(dot(g, g) / n)),
                           n_iter=k, status=status)
+
+
+def lbfgs_many(objective, X0, params=None, **kwargs):
+    """Minimise many starting points of one compiled objective at once (a parallel
+    compiled loop over the rows): row ``i`` of the result is ``lbfgs(objective, X0[i])``.
+
+    Parameters
+    ----------
+    objective : CompiledObjective
+    X0 : array (m, n)
+    params : LBFGSParams, optional
+        Keyword arguments override its fields, as in :func:`lbfgs`.
+
+    Returns
+    -------
+    MinimizeResult with fields of leading length m.
+    """
+    if not isinstance(objective, CompiledObjective):
+        raise TypeError(f"objective must be a CompiledObjective, got {type(objective).__name__}")
+    p = _params(params, kwargs)
+    X0 = as_finite_array(X0, "X0", ndim=2)
+    if X0.shape[1] != objective.n:
+        raise ValueError(f"X0 must have shape (m, {objective.n}), got {X0.shape}")
+    X, energies, rms, n_iter, status = _lbfgs_rows(objective.serial_kernel, objective.args, X0,
+                                                   p.tol, p.memory, p.max_step, p.h0, p.max_rise,
+                                                   p.max_iter)
+    return MinimizeResult(x=X, energy=energies, rms=rms, n_iter=n_iter, status=status)
 
 
 def _params(params, overrides):
