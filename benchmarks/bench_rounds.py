@@ -29,7 +29,7 @@ import common
 from ljatlib.landscape import connect_to_global_minimum
 from ljatlib.landscape.explore import store_basin_hopping_minima
 from ljatlib.landscape.rounds import connect_in_rounds
-from ljatlib.landscape.runs import LandscapeSpec, _problem
+from ljatlib.paper.builds import LandscapeSpec, _problem
 from ljatlib.storage import Database
 
 

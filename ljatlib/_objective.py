@@ -1,6 +1,20 @@
 """Objective functions backed by a compiled kernel: :class:`CompiledObjective`."""
 
+import importlib
+
 import numpy as np
+
+
+def _by_name(dispatcher):
+    return dispatcher.py_func.__module__, dispatcher.py_func.__qualname__
+
+
+def _kernel(module, qualname):
+    return getattr(importlib.import_module(module), qualname)
+
+
+def _rebuild(kernel, args, n, serial_kernel):
+    return CompiledObjective(_kernel(*kernel), args, n, _kernel(*serial_kernel))
 
 
 class CompiledObjective:
@@ -20,11 +34,19 @@ class CompiledObjective:
         The kernel's fixed data, validated by whoever builds the objective.
     n : int
         Length of ``x``.
+
+    Kernels must be module-level functions (an objective is pickled with their names).
     """
 
     def __init__(self, kernel, args, n, serial_kernel=None):
         self.kernel, self.args, self.n = kernel, args, int(n)
         self.serial_kernel = kernel if serial_kernel is None else serial_kernel
+
+    def __reduce__(self):
+        # Kernels travel by name. numba would pickle them by value, and a process that
+        # unpickles one before importing its module ends up with two dispatchers of one
+        # function; compiling a loop that takes them then fails to save its cache.
+        return _rebuild, (_by_name(self.kernel), self.args, self.n, _by_name(self.serial_kernel))
 
     def __call__(self, x):
         x = np.ascontiguousarray(x, dtype=np.float64)

@@ -7,7 +7,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import build_landscapes as tool  # noqa: E402
 
-from ljatlib.landscape import build_landscape  # noqa: E402
+from ljatlib.paper import build_landscape  # noqa: E402
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
@@ -104,7 +104,7 @@ def test_a_refused_scheduler_is_one_line_on_stderr():
 
 def test_a_live_scheduler_address_is_used():
     from distributed import LocalCluster
-    from ljatlib.landscape.runs import _dask_client
+    from ljatlib.paper.builds import _dask_client
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=":0") as cluster:
         with _dask_client(cluster.scheduler_address, "unused") as client:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ljatlib.data import classify
-from ljatlib.landscape import LandscapeSpec, build_landscape, landscape_quench_census
+from ljatlib.paper import LandscapeSpec, build_landscape, landscape_quench_census
 from ljatlib.systems import System
 from ljatlib.landscape.diagnostics import quench_census, trace_search
 from ljatlib.storage import Database

@@ -2,8 +2,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from ljatlib.landscape import (GlassSpec, build_landscape, landscape_graph, landscape_path,
-                               open_landscape)
+from ljatlib.landscape import landscape_graph
+from ljatlib.paper import GlassSpec, build_landscape, landscape_path, open_landscape
 from ljatlib.systems import binary_lj_system
 from ljatlib.systems.mindist import periodic_align
 from ljatlib.optimize import lbfgs

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from ljatlib import landscape_figures as lf, report
+from ljatlib.paper import report
+from ljatlib.plotting import landscapes as lf
 from ljatlib.data import classify
 from ljatlib.landscape import connect_to_global_minimum
 from ljatlib.landscape.pathway import frames_evenly_in_s, longest_minimax_pathway, trace_pathway

@@ -134,3 +134,26 @@ def test_unknown_setting_raises():
 def test_bad_coordinates_raise(bad):
     with pytest.raises(ValueError):
         minimize_ljat3(bad)
+
+
+def test_a_compiled_objective_unpickled_first_minimises_in_a_fresh_process(tmp_path):
+    """A Dask worker unpickles the objective before importing ljatlib.network: the
+    kernel must come back as the module's own dispatcher (by value, the compiled loop
+    failed to save its numba cache: "underlying object has vanished")."""
+    import pickle
+    import subprocess
+    import sys
+
+    from ljatlib.network import MLP
+    X = np.random.default_rng(0).uniform(0.8, 2, (20, 2))
+    y = np.arange(20) % 4
+    path = tmp_path / "objective.pkl"
+    path.write_bytes(pickle.dumps((MLP((3,)).fun_grad(X, y), MLP((3,)).random_weights(0))))
+    code = ("import pickle, sys; objective, w = pickle.load(open(sys.argv[1], 'rb')); "
+            "import ljatlib.network as n; from ljatlib.optimize import lbfgs; "
+            "assert objective.kernel is n.objective_serial; print(lbfgs(objective, w).energy)")
+    root = str(__import__("pathlib").Path(__file__).resolve().parents[1])
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "PYTHONPATH": root}
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout) == pytest.approx(lbfgs(MLP((3,)).fun_grad(X, y), MLP((3,)).random_weights(0)).energy)

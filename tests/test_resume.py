@@ -13,7 +13,7 @@ import pytest
 SPEC = "LandscapeSpec((2, 2), n_data=20, n_hops=6, n_test=500, step_size=3.0)"
 BUILD = f"""
 import sys
-from ljatlib.landscape import LandscapeSpec, build_landscape
+from ljatlib.paper import LandscapeSpec, build_landscape
 build_landscape({SPEC}, path=sys.argv[1])
 """
 

@@ -5,9 +5,9 @@ import threading
 import numpy as np
 import pytest
 
-from ljatlib.landscape import (LandscapeSpec, build_landscape, build_landscapes, landscape_path,
-                               landscape_status, open_landscape)
-from ljatlib.landscape import runs
+from ljatlib.paper import (LandscapeSpec, build_landscape, build_landscapes, landscape_path,
+                           landscape_status, open_landscape)
+from ljatlib.paper import builds as runs
 from ljatlib.landscape.rounds import Stopped
 from ljatlib.storage import Database, DatabaseError
 
@@ -188,7 +188,7 @@ def test_build_landscapes_on_a_dask_cluster_matches_serial(tmp_path, monkeypatch
 
 
 def test_chapter_specs_pair_hidden_layers_with_their_hops():
-    from ljatlib.landscape import chapter_specs
+    from ljatlib.paper import chapter_specs
     args = dict(landscape_n_data=[100, 1000], fig_s3_hidden=[3], fig_s3_n_data=250,
                 fig_s3_hops=7, connect_attempts=2, n_test=500, bh_step_size=3.0)
     grid, s3 = chapter_specs([[3], [3, 3]], landscape_hops=[30, 5], **args)

@@ -5,7 +5,7 @@ from ljatlib.data import d3_grid, d3_labels, plane_samples
 from ljatlib.landscape import basin_hopping
 from ljatlib.metrics import auc
 from ljatlib.network import MLP
-from ljatlib.training import train
+from ljatlib.paper.training import train
 
 
 def tilted_double_wells(x):

@@ -25,12 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_book import BookError, load_profile  # noqa: E402
 
-from ljatlib import report  # noqa: E402
+from ljatlib.paper import report  # noqa: E402
 from ljatlib.data.cache import cache_dir as data_cache_dir  # noqa: E402
-from ljatlib.landscape.glass import glass_chapter_specs  # noqa: E402
-from ljatlib.landscape.runs import (_dask_client, build_landscapes, chapter_specs,  # noqa: E402
+from ljatlib.paper.glass import glass_chapter_specs  # noqa: E402
+from ljatlib.paper.builds import (_dask_client, build_landscapes, chapter_specs,  # noqa: E402
                                    landscape_path, landscape_status, open_landscape)
-from ljatlib.landscape_figures import landscape_tables, table_markdown  # noqa: E402
+from ljatlib.plotting.landscapes import landscape_tables, table_markdown  # noqa: E402
 from ljatlib.storage import DatabaseBusy, DatabaseError  # noqa: E402
 
 CHAPTER = "s3_landscapes"

@@ -8,23 +8,10 @@ ends at its own energy. Leaves are ordered depth first, lowest branches in the m
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 
-
-class _UnionFind:
-    def __init__(self, items):
-        self.parent = {i: i for i in items}
-
-    def find(self, i):
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a, b):
-        self.parent[self.find(a)] = self.find(b)
+from ._unionfind import DisjointSets
 
 
 @dataclass
@@ -41,12 +28,13 @@ def superbasin_tree(energies, edges, levels):
     edges = sorted(edges, key=lambda e: e[2])
     per_level = []
     for level in levels:
-        uf = _UnionFind([m for m, e in energies.items() if e < level])
+        below = [m for m, e in energies.items() if e < level]
+        uf, members = DisjointSets(below), set(below)
         for a, b, e in edges:
-            if e < level and a in uf.parent and b in uf.parent:
+            if e < level and a in members and b in members:
                 uf.union(a, b)
         groups = {}
-        for m in uf.parent:
+        for m in below:
             groups.setdefault(uf.find(m), set()).add(m)
         per_level.append([frozenset(g) for g in groups.values()])
     nodes = [[_Node(i, g, []) for g in groups] for i, groups in enumerate(per_level)]
@@ -99,6 +87,7 @@ def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=
         Draw only the minima connected to the lowest one (as disconnectionDPS does);
         otherwise every connected component is a tree of its own.
     """
+    import matplotlib.pyplot as plt  # here: importing the landscape tools never loads pyplot
     from .graph import landscape_graph
     g = db_or_graph if hasattr(db_or_graph, "nodes") else landscape_graph(db_or_graph)
     if global_component and g.number_of_nodes():

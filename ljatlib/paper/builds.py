@@ -9,7 +9,7 @@ its training loss, test loss and test AUC on the labelled starts among the first
 ``n_test`` of D2's test half. :func:`build_landscapes` builds several at once with Dask.
 
 The same functions build, open and report on the glass-former's databases of SI S4
-(:class:`~ljatlib.landscape.glass.GlassSpec`); only the energy function, the start and
+(:class:`~ljatlib.paper.glass.GlassSpec`); only the energy function, the start and
 the per-minimum properties differ (``_setup``).
 
 Resumable: an interrupted build continues from what its database holds (basin-hopping
@@ -47,11 +47,11 @@ from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
-from .connect import joined_to
-from .diagnostics import quench_census
-from .explore import store_basin_hopping_minima
+from ..landscape.connect import joined_to
+from ..landscape.diagnostics import quench_census
+from ..landscape.explore import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
-from .rounds import connect_in_rounds
+from ..landscape.rounds import connect_in_rounds
 from ..systems import System, network_system
 
 LANDSCAPE_FORMAT = 8  # bump when a change of algorithm or setting changes what a build stores
@@ -77,7 +77,7 @@ class LandscapeSpec:
         Basin-hopping steps (``explore``'s ``n_hops``).
     seed : int
         Seeds the starting weights and the basin-hopping steps (as in
-        :func:`ljatlib.training.train`, so its global minimum is the trained network's).
+        :func:`ljatlib.paper.training.train`, so its global minimum is the trained network's).
     connect_attempts : int
         DNEB attempts per minimum when connecting it to the global minimum.
     n_test : int

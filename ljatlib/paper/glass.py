@@ -3,9 +3,9 @@
 A :class:`GlassSpec` names one database: a periodic Kob-Andersen binary Lennard-Jones
 mixture of ``n_a`` A and ``n_b`` B atoms, explored by basin-hopping from a random
 configuration and connected to its global minimum
-(:func:`~ljatlib.landscape.explore`). :func:`~ljatlib.landscape.runs.build_landscape`,
+(:func:`~ljatlib.landscape.explore`). :func:`~ljatlib.paper.builds.build_landscape`,
 ``build_landscapes`` (Dask), ``landscape_status`` and ``open_landscape`` take it as
-they take a network's :class:`~ljatlib.landscape.runs.LandscapeSpec`; its file is
+they take a network's :class:`~ljatlib.paper.builds.LandscapeSpec`; its file is
 ``<cache>/landscapes/blj48-12_rho1_<key>.sqlite``.
 """
 

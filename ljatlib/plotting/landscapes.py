@@ -3,7 +3,7 @@ prediction maps), Movie S1 (the maps along that pathway) and Fig. S4 (test loss
 against train loss over all minima).
 
 Functions take databases and networks, never build them (see
-:mod:`ljatlib.landscape.runs`), so the book's profiles decide the sizes.
+:mod:`ljatlib.paper.builds`), so the book's profiles decide the sizes.
 """
 
 import io
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .landscape.graph import barriers_to_global_minimum, ts_barriers
-from .plotting import basin_image, plot_basin_map, plot_grid_image
+from ..landscape.graph import barriers_to_global_minimum, ts_barriers
+from ._basics import basin_image, plot_basin_map, plot_grid_image
 
 def landscape_tables(databases):
     """Tables S1 and S2 of databases {(H, N_data): Database}.

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data.cache import cached_arrays
-from .landscape import basin_hopping
-from .systems import DEFAULT_QUENCH
-from .network import MLP
+from ..data.cache import cached_arrays
+from ..landscape import basin_hopping
+from ..systems import DEFAULT_QUENCH
+from ..network import MLP
 
 
 @dataclass

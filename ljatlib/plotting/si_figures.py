@@ -10,11 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
-from .data import plane_samples
-from .metrics import auc
-from .network import MLP
-from .plotting import CLASS_COLORS, plot_basin_map
-from .training import TrainedNetwork, train
+from ..data import plane_samples
+from ..metrics import auc
+from ..network import MLP
+from ._basics import CLASS_COLORS, plot_basin_map
+from ..paper.training import TrainedNetwork, train
 
 
 def labelled_auc(model, X, y):

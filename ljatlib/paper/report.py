@@ -89,7 +89,7 @@ def verdict(ours, paper, tolerance):
 def record(chapter, key, ours, note="", results_dir="results"):
     """Store the reproduced value ``ours`` of PAPER[``key``] for ``chapter``; returns the row."""
     if key not in PAPER:
-        raise KeyError(f"unknown quantity {key!r}: not a key of ljatlib.report.PAPER")
+        raise KeyError(f"unknown quantity {key!r}: not a key of ljatlib.paper.report.PAPER")
     quantity, paper, tolerance, source = PAPER[key]
     ours = ours.item() if hasattr(ours, "item") else ours
     row = {"key": key, "quantity": quantity, "paper": paper, "ours": ours, "source": source,
