@@ -150,7 +150,10 @@ def update_memory(x_old, g_old, x_new, g_new, s_mem, y_mem, rho, k):
     return ys / yy
 
 
-@numba.njit(cache=True, error_model="numpy")
+# Not cached on disk: numba's cache index of a function that takes a dispatcher holds
+# the dispatcher's type, which fails to pickle or to match in another process
+# ("underlying object has vanished", KeyError on load). Compiled once per process.
+@numba.njit(error_model="numpy")
 def _lbfgs_loop(kernel, args, x0, tol, memory, max_step, h0, max_rise, max_iter):
     """The loop of :func:`lbfgs` for a compiled ``kernel(x, args) -> (f, g)``: the same
     steps, in the same arithmetic."""
@@ -185,7 +188,7 @@ def _lbfgs_loop(kernel, args, x0, tol, memory, max_step, h0, max_rise, max_iter)
     return x, f, np.sqrt(dot(g, g) / n), k, status
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True)
+@numba.njit(error_model="numpy", parallel=True)
 def _lbfgs_rows(kernel, args, X0, tol, memory, max_step, h0, max_rise, max_iter):
     m = X0.shape[0]
     X, energies, rms = np.empty_like(X0), np.empty(m), np.empty(m)
