@@ -38,6 +38,7 @@ browser:
 	          "tests/test_browser.py will skip" >&2
 
 test: venv browser
+	$(PY) -m ruff check ljatlib tests tools benchmarks book/_ext
 	$(PY) -m pytest -rs
 
 bench: venv

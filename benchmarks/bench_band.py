@@ -18,6 +18,7 @@ are checked to be identical). Times are the best of ``repeats`` after a warm-up.
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from bench_network import numpy_loss_grad, reg_mask
 from ljatlib.systems import network_system
 from ljatlib.network import MLP
@@ -58,6 +59,21 @@ def measure(cases=CASES, n_images=20, repeats=20, neb_iterations=300, neb_repeat
         rows.append(row)
     return {"machine": common.machine(), "n_images": n_images, "repeats": repeats,
             "neb_iterations": neb_iterations, "neb_repeats": neb_repeats, "rows": rows}
+
+
+def markdown(result, label):
+    """One batched call against loops, per band evaluation and per DNEB, as a Markdown table."""
+    rows = [[str(tuple(r["hidden"])), f"{r['n_data']:,}", f"{r['many_ms']:.3g}",
+             f"{r['loop_ms']:.3g} ({r['speedup_vs_loop']:.1f}×)", f"{r['numpy_ms']:.3g} ({r['speedup_vs_numpy']:.0f}×)",
+             f"{r['dneb_many_s']:.3g}", f"{r['dneb_loop_s']:.3g} ({r['dneb_speedup']:.2f}×)",
+             r["identical"] and r["dneb_identical"]] for r in result["rows"]]
+    m = result["machine"]
+    return (f"**{label}** — {m['date']}, {m['cpu']}, {m['numba_threads']} numba threads, load average "
+            f"{m['load_average']}; bands of {result['n_images']} images\n\n"
+            + markdown_table(["hidden", "$N_{data}$", "one call (ms)", "loop over fun_grad (ms)",
+                              "loop over numpy (ms)", "DNEB, one call (s)", "DNEB, loop (s)", "same numbers"], rows)
+            + "\n\nRatios: time of the alternative / time of `fun_grad_many`. Above 1,024 data both ljatlib "
+            "columns run the same code (image by image, the data in parallel): their ratio there is noise.")
 
 
 def plot(result):

@@ -49,6 +49,7 @@ import time
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from common import machine
 
 SETTINGS = {"n_images": 20, "neb_k": 50.0, "neb_tol": 1e-2, "neb_max_iter": 1000,
@@ -349,6 +350,25 @@ def _kwargs(args):
     settings = {k: v for k, v in (("neb_tol", args.neb_tol), ("neb_max_iter", args.neb_max_iter))
                 if v is not None}
     return {"settings": settings} if settings else {}
+
+
+def markdown(result, label):
+    """Connections, converged transition states and their rates as a Markdown table."""
+    m = result["machine"]
+    rows = []
+    for s in result["systems"]:
+        for side, name in (("ljatlib", f"ljatlib ({m['numba_threads']} numba thread(s))"),
+                           ("ljatlib_one_thread", "ljatlib (1 numba thread)"), ("pele", "pele")):
+            if side in s:
+                t = s[side]
+                rows.append([s["name"], name, f"{t['n_success']} / {t['n_pairs']}",
+                             f"{t['n_ts_converged']} / {t['n_ts_searches']}", f"{t['seconds']:.2f}",
+                             f"{t['ts_converged_per_second']:.3g}", f"{t['connections_per_minute']:.3g}",
+                             f"{t['fun_grad_fraction']:.0%} ({t['us_per_fun_grad']:.3g} µs)"])
+    return (common.run_header(result, label) + "\n\n" + markdown_table(
+        ["landscape", "connect", "pairs connected", "TS converged / searches", "seconds",
+         "converged TS per second", "connections per minute", "time in energy+gradient (per evaluation)"],
+        rows))
 
 
 def main():

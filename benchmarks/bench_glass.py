@@ -24,6 +24,7 @@ import itertools
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from ljatlib.systems import binary_lj_system
 from ljatlib.optimize import lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
@@ -99,6 +100,20 @@ def measure(repeats=20, n_batch=30, n_quench=3, seed=0):
                        quench_speedup=float(np.mean(q_scipy) / np.mean(q_ours)))
         rows.append(row)
     return {"machine": common.machine(), "n_batch": n_batch, "n_quench": n_quench, "systems": rows}
+
+
+def markdown(result, label):
+    """Energy + gradient and quench timings against numpy and scipy as a Markdown table."""
+    def fmt(row, key, digits=3):
+        return f"{row[key]:.{digits}g}" if key in row else "—"
+    rows = [[f"{s['name']} ({s['n_atoms']} atoms{', images' if s['n_image'] else ''})", f"{s['ours_us']:.3g}",
+             f"{s['ours_batch_us']:.3g}", f"{s['numpy_us']:.3g}", f"**{s['speedup_vs_numpy']:.0f}×**",
+             f"{s['energy_rel_diff']:.1e}", fmt(s, "quench_ours_ms"), fmt(s, "quench_scipy_ms"),
+             f"**{s['quench_speedup']:.0f}×**" if "quench_speedup" in s else "—"] for s in result["systems"]]
+    return (common.run_header(result, label) + "\n\n" + markdown_table(
+        ["system", "ljatlib: µs per energy + gradient", f"per configuration, batch of {result['n_batch']}",
+         "numpy", "ljatlib faster by", "relative difference", "quench, ljatlib (ms)",
+         "quench, scipy + numpy (ms)", "faster by"], rows))
 
 
 def plot(result):

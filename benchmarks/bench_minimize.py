@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from common import best_time, machine
 from ljatlib.data import DATASETS, label_outcomes, random_starts
 from ljatlib.optimize import minimize_ljat3, minimize_ljat3_scipy
@@ -88,6 +89,22 @@ def plot(result):
     ax.set_xlim(min(values) / 2, max(values) * 20)
     fig.tight_layout()
     return fig
+
+
+def markdown(result, label):
+    """The result as a Markdown table under a header naming the run and the machine."""
+    r = result
+    rows = [[f"ljatlib, all of D2 ({r['n_d2']:,} starts)", f"{r['ours_seconds_full']:.2f} s total, "
+             f"{r['ours_us']:.2f} µs", "—", "—"],
+            ["ljatlib, 1 thread", f"{r['ours_us_one_thread']:.2f} µs", "—", "—"]]
+    for key, name in (("scipy", "scipy L-BFGS-B loop"), ("pele", "pele LBFGS_CPP loop")):
+        if f"{key}_us" in r:
+            rows.append([f"{name} ({r[f'n_{key}']:,} starts)", f"{r[f'{key}_us']:.1f} µs",
+                         f"**{r[f'speedup_vs_{key}']:.0f}×** ({r[f'speedup_vs_{key}_per_core']:.0f}× per core)",
+                         f"{r[f'{key}_same_minimum']:.1%}"])
+    return (common.run_header(r, label) + f", numba {r['machine']['numba']}\n\n"
+            + markdown_table(["minimiser", "time per minimisation", "ljatlib is faster by",
+                              "same minimum as ljatlib"], rows))
 
 
 def main():

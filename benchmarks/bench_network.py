@@ -21,6 +21,7 @@ data are uniform in [0.5, 3]^2 with random classes (the cost does not depend on 
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from ljatlib.network import MLP
 
 CASES = [(3,), (10,), (3, 3), (3, 3, 3)]
@@ -212,6 +213,26 @@ def plot(result):
                  "(ratios: time / ljatlib's time)", fontsize=8)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def markdown(result, label):
+    """Loss + gradient and Hessian timings as two Markdown tables under a header."""
+    r = result
+
+    def fmt(v):
+        return "—" if v is None else f"{v:.2f}"
+
+    def ratio(row, other):
+        v = row.get(f"speedup_vs_{other}")
+        return "—" if v is None else f"{v:.1f}×"
+    parts = [f"**{label}** — {r['machine']['date']}, {r['machine']['cpu']}"]
+    for kind, title in (("loss_grad", f"loss + gradient, N = {r['n_grad']:,}"),
+                        ("hessian", f"full Hessian, N = {r['n_hess']:,}")):
+        rows = [[str(tuple(row["hidden"])), row["n_params"], fmt(row["ours_ms"]), fmt(row["jax_ms"]),
+                 fmt(row["numpy_ms"]), ratio(row, "jax"), ratio(row, "numpy")] for row in r[kind]]
+        parts.append(f"*{title}* (milliseconds per call, best of several)\n\n" + markdown_table(
+            ["hidden layers", "parameters", "ljatlib", "JAX", "numpy", "vs JAX", "vs numpy"], rows))
+    return "\n\n".join(parts)
 
 
 def main():

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from ljatlib.landscape import connect_to_global_minimum
 from ljatlib.landscape.explore import store_basin_hopping_minima
 from ljatlib.landscape.rounds import connect_in_rounds
@@ -93,6 +94,19 @@ def measure(n_data=100, n_hops=300, n_workers=2, attempts=10, seed=0):
                      row(f"rounds ({n_workers} Dask workers)", dask)],
             "rounds_identical": bool(same), "dask_speedup_over_rounds": rounds[0] / dask[0],
             "dask_speedup_over_sequential": seq[0] / dask[0]}
+
+
+def markdown(result, label):
+    """The three drivers' times and databases as a Markdown table, with the speed-ups."""
+    r = result
+    rows = [[x["method"], f"{x['seconds']:.1f}", x["n_minima"], x["n_transition_states"], x["unconnected"]]
+            for x in r["runs"]]
+    return (common.run_header(r, label) + f"; {r['basin_hopping_minima']} basin-hopping minima of an MLP (3,) "
+            f"on {r['n_data']} data, at most {r['max_attempts']} searches each\n\n"
+            + markdown_table(["driver", "seconds", "minima", "transition states", "unconnected"], rows)
+            + f"\n\nDask workers against rounds in one process: **{r['dask_speedup_over_rounds']:.2f}×**; "
+            f"against the sequential driver: {r['dask_speedup_over_sequential']:.2f}×. "
+            f"Round-based databases identical: {r['rounds_identical']}.")
 
 
 def plot(result):

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 import common
+from ljatlib._tables import markdown_table
 from ljatlib.systems import binary_lj_system
 from ljatlib.optimize import LBFGSParams, lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
@@ -92,6 +93,22 @@ def summary(result):
             "full_converged": sum(r["full_converged"] for r in s),
             "partitioned_converged": sum(r["partitioned_converged"] for r in s),
             "both_converged": len(both), "same_ts": sum(r["same_ts"] for r in s)}
+
+
+def markdown(result, label):
+    """Step costs and whole-search totals, full diagonalisation against partitioned steps."""
+    steps, counts = result["step_ms"], summary(result)
+    return (common.run_header(result, label) + f"; {result['n_coordinates']} coordinates\n\n"
+            + markdown_table(["per step (ms)", "Hessian", "full diagonalisation", "Lanczos lowest mode",
+                              "partitioned step"],
+                             [["median", *(f"{steps[k]:.3g}" for k in ("hessian", "full_diagonalisation",
+                                                                        "lanczos", "partitioned_step"))]])
+            + "\n\n" + markdown_table(
+                [f"{counts['n_searches']} searches", "total time (s)", "converged"],
+                [["full diagonalisation", f"{result['full_total_s']:.1f}", counts["full_converged"]],
+                 ["partitioned", f"{result['partitioned_total_s']:.1f}", counts["partitioned_converged"]]])
+            + f"\n\nPartitioned faster by **{result['speedup']:.1f}×** in all; {counts['both_converged']} "
+            f"searches converged both ways, {counts['same_ts']} of them to the same transition state.")
 
 
 def plot(result):

@@ -56,6 +56,20 @@ def machine(**extra):
             "load_average": load_average(), **extra}
 
 
+def load_result(name):
+    """The stored result ``benchmarks/results/<name>.json`` of ``make bench``, or None."""
+    path = HERE / "results" / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def run_header(result, label):
+    """``**label** — date, CPU, cores`` (and the load average when recorded)."""
+    m = result["machine"]
+    load = m.get("load_average")
+    load = f", load average {load[0]:.2f} at the start" if isinstance(load, list | tuple) and load else ""
+    return f"**{label}** — {m['date']}, {m['cpu']}, {m.get('cores', '?')} cores{load}"
+
+
 def timing_bars(ax, rows, impls, reference, labels):
     """Grouped horizontal bars of ``row[key + "_ms"]`` (log scale; None: not measured)
     for ``impls`` [(key, legend label, colour)], one group per row (``labels``), each

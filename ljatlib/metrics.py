@@ -43,7 +43,13 @@ def _check(p0, y, positive):
 
 
 def auc(p0, y, positive=0):
-    """Area under the ROC curve of scores ``p0`` (n,) for the class ``positive`` in ``y`` (n,)."""
+    """Area under the ROC curve of scores ``p0`` (n,) for the class ``positive`` in ``y`` (n,).
+
+    Examples
+    --------
+    >>> from ljatlib.metrics import auc
+    >>> auc([0.9, 0.8, 0.3, 0.1], [0, 1, 0, 1])  # 3 of the 4 (positive, negative) pairs ordered
+    0.75"""
     p0, pos = _check(p0, y, positive)
     n_pos, n_neg = pos.sum(), (~pos).sum()
     ranks = rankdata(p0)  # average ranks: ties count half

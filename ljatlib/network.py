@@ -584,6 +584,23 @@ class MLP:
     input_offset, input_scale : array (n_inputs,), optional
         Inputs enter as (x - offset) / scale (the optional normalisation of the
         group's codes; off by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ljatlib.network import MLP
+    >>> from ljatlib.optimize import lbfgs
+    >>> net = MLP((3,))                       # 2 inputs, 3 tanh nodes, 4 classes
+    >>> net.n_params
+    25
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2)), rng.integers(0, 4, 20)
+    >>> w = net.random_weights(0)
+    >>> net.gradient(w, X, y).shape, net.hessian(w, X, y).shape
+    ((25,), (25, 25))
+    >>> trained = lbfgs(net.fun_grad(X, y), w)  # a compiled quench
+    >>> bool(trained.energy < net.loss(w, X, y)), net.predict(trained.x, X[:3]).shape
+    (True, (3,))
     """
 
     def __init__(self, hidden=(3,), n_inputs=2, n_classes=4, lam=1e-5, regularise_biases=True,
@@ -612,7 +629,7 @@ class MLP:
             self.b_off.append(n + n_in * n_out)
             n += (n_in + 1) * n_out
         self.w_off, self.b_off = np.array(self.w_off), np.array(self.b_off)
-        self.n_params = n
+        self.n_params = int(n)
         self._reg_mask = np.ones(n)
         if not regularise_biases:
             for b, n_out in zip(self.b_off, self.sizes[1:]):

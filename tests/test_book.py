@@ -40,6 +40,17 @@ def test_chapters_are_stored_without_outputs(path):
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapters_fold_their_code(path):
+    """A page reads as text, figures and tables: every code cell's input is folded
+    (hide-input; the reader can unfold it) or removed."""
+    nb = nbformat.read(path, as_version=4)
+    shown = [c.source.splitlines()[0] if c.source else "" for c in nb.cells
+             if c.cell_type == "code" and not {"hide-input", "remove-input", "remove-cell",
+                                                 "parameters"} & set(c.metadata.get("tags", []))]
+    assert not shown, f"code cells shown unfolded: {shown}"
+
+
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(run_book.BookError, match="unknown profile 'nope'.*smoke"):
         run_book.run_book("nope", build=False)
@@ -80,6 +91,11 @@ def test_smoke_book_builds(smoke_book):
     assert "_static/embed-amd.js" in s2 and "cdn.jsdelivr.net/npm/@jupyter-widgets" not in s2
     assert "<table" in s2 and "<img" in s2
     executed = out / "stage" / "book"
+    for name in info["parameters"]:  # progress bars and warnings belong in a terminal
+        nb = nbformat.read(executed / f"{name}.ipynb", as_version=4)
+        stderr = [o.text[:80] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type == "stream" and o.name == "stderr"]
+        assert not stderr, f"{name} shows stderr output: {stderr}"
     for fig in ("fig_s1a", "s1_minima", "s1_datasets", "s2_minimiser_comparison"):
         assert (executed / "figures" / f"{fig}.png").stat().st_size > 1000
         assert (executed / "figures" / f"{fig}.svg").exists()

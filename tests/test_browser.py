@@ -18,9 +18,44 @@ SITE = ROOT / "_build" / "smoke" / "html"
 SCREENSHOTS = ROOT / "_build" / "smoke" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# Errors every page shows that do not come from the book: jupyter-book 1.0.4 declares
-# THEBE_JS_URL twice; pydata-sphinx-theme complains on a first visit (no stored theme mode).
-HARMLESS_ERRORS = ("'THEBE_JS_URL' has already been declared", "Got invalid theme mode: .")
+# An error every page shows that does not come from the book: pydata-sphinx-theme
+# complains on a first visit (no stored theme mode).
+HARMLESS_ERRORS = ("Got invalid theme mode: .",)
+PAGES = ["book/intro", "book/model", "book/s1_ljat3_cluster", "book/s2_visualising_solutions",
+         "book/s3_auc_landscapes", "book/s3_landscapes", "book/s4_glass_former",
+         "book/reproduction", "book/paper_size_runs", "book/performance"]
+# What a reader should not meet on a page, found in the browser after rendering.
+PAGE_PROBLEMS = r"""() => {
+  const problems = [];
+  const column = document.querySelector('article.bd-article') || document.querySelector('main');
+  const width = column.getBoundingClientRect().width;
+  const scrolls = el => {
+    for (let a = el; a && a !== column; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if ((o === 'auto' || o === 'scroll') && a.getBoundingClientRect().width <= width + 1) return true;
+    }
+    return false;
+  };
+  for (const el of column.querySelectorAll('table, pre')) {
+    if (el.scrollWidth > width + 1 && !scrolls(el))
+      problems.push(`${el.tagName.toLowerCase()} ${el.scrollWidth} px wide in a `
+                    + `${Math.round(width)} px column, no scroll box`);
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.complete || img.naturalWidth === 0) problems.push(`image not loaded: ${img.src.slice(0, 80)}`);
+  }
+  for (const a of document.querySelectorAll('a[href^="http"]')) {
+    const host = new URL(a.href).hostname;
+    if (/\.(md|py|ipynb|txt|yml|yaml|json|csv)$/i.test(host))
+      problems.push(`link to a file name as a host: ${a.href}`);
+  }
+  for (const el of document.querySelectorAll('.output.stderr, .cell_output .stderr'))
+    problems.push(`stderr output: ${el.textContent.trim().slice(0, 60)}`);
+  for (const el of document.querySelectorAll('.cell_output'))
+    if (/\d+%\|.*\|.*(it\/s|s\/it)/.test(el.textContent))
+      problems.push(`progress bar: ${el.textContent.trim().slice(0, 60)}`);
+  return problems;
+}"""
 
 
 def _unavailable(reason):
@@ -141,3 +176,16 @@ def test_movie_s1_plays_without_a_kernel(page, site):
                            arg=handle.element_handle(), timeout=10_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "s3_movie.png")
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_page_reads_cleanly(page, site, name):
+    """No console errors (the fixture), no stderr or progress bars, images loaded, wide
+    tables and code in their own scroll box, no links to a file name taken for a host."""
+    page.goto(site + name + ".html")
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
+    problems = page.evaluate(PAGE_PROBLEMS)
+    assert not problems, f"{name}: {problems}"

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import build_landscapes as tool  # noqa: E402
+import build_landscapes as tool
 
-from ljatlib.paper import build_landscape  # noqa: E402
+from ljatlib.paper import build_landscape
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])

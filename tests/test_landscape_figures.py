@@ -80,3 +80,10 @@ def test_table_markdown_shows_ours_beside_the_paper(ljat3_connected):
     assert "| 1,000 | — (9.85e-05) | — (1.96e-05) |" in md
     assert report.order_of_magnitude_verdict(0.02, 0.0155) == "same order"
     assert report.order_of_magnitude_verdict(0.2, 0.0155) == "differs"
+
+
+def test_markdown_table_escapes_pipes_and_refuses_ragged_rows():
+    from ljatlib._tables import markdown_table
+    assert markdown_table(["a", "b"], [["x|y", 1]]).splitlines()[2] == r"| x\|y | 1 |"
+    with pytest.raises(ValueError, match="row 0 has 1 cells, the header 2"):
+        markdown_table(["a", "b"], [[1]])

@@ -73,8 +73,8 @@ def test_target_follows_a_lower_minimum_and_cut_off_minima_are_tried_again(monke
     `old`: that becomes the target; `old` is connected to it first and `other`, joined
     only to `old` before, is tried again."""
     db = Database(":memory:")
-    old = db.add_minimum(-1.0, [0.0])[0]
-    other = db.add_minimum(-0.5, [1.0])[0]
+    db.add_minimum(-1.0, [0.0])  # old
+    db.add_minimum(-0.5, [1.0])  # other
     calls = []
 
     def run(self, tasks):

@@ -17,21 +17,20 @@ this process keeps the databases and the workers run their connection searches, 
 rounds of 8 per database (``ljatlib.landscape.rounds``).
 """
 import argparse
-import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_book import BookError, load_profile  # noqa: E402
+from run_book import BookError, load_profile
 
-from ljatlib.paper import report  # noqa: E402
-from ljatlib.data.cache import cache_dir as data_cache_dir  # noqa: E402
-from ljatlib.paper.glass import glass_chapter_specs  # noqa: E402
-from ljatlib.paper.builds import (_dask_client, build_landscapes, chapter_specs,  # noqa: E402
+from ljatlib.paper import report
+from ljatlib.data.cache import cache_dir as data_cache_dir
+from ljatlib.paper.glass import glass_chapter_specs
+from ljatlib.paper.builds import (_dask_client, build_landscapes, chapter_specs,
                                    landscape_path, landscape_status, open_landscape)
-from ljatlib.plotting.landscapes import landscape_tables, table_markdown  # noqa: E402
-from ljatlib.storage import DatabaseBusy, DatabaseError  # noqa: E402
+from ljatlib.plotting.landscapes import landscape_tables, table_markdown
+from ljatlib.storage import DatabaseBusy, DatabaseError
 
 CHAPTER = "s3_landscapes"
 GLASS_CHAPTER = "s4_glass_former"

@@ -58,6 +58,18 @@ def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=No
     callback : callable, optional
         ``callback(step, f_quench, x_quench, accepted)`` after each step.
 
+    Examples
+    --------
+    A tilted double well, started in the higher well:
+
+    >>> import numpy as np
+    >>> from ljatlib.landscape import basin_hopping
+    >>> def fun_grad(x):
+    ...     return (x[0]**2 - 1)**2 + 0.3 * x[0] + x[1]**2, np.array([4 * x[0] * (x[0]**2 - 1) + 0.3, 2 * x[1]])
+    >>> result = basin_hopping(fun_grad, np.array([0.9, 0.5]), n_steps=30, seed=0)
+    >>> round(float(result.x[0]), 3), len(result.minima)
+    (-1.036, 2)
+
     Returns
     -------
     BasinHoppingResult

@@ -31,6 +31,7 @@ import hashlib
 import json
 import numbers
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -384,7 +385,7 @@ def _dask_client(client, cache, reach_timeout=5.0):
         raise TypeError(f"client must be None, an address or a distributed.Client, got {client!r}")
 
 
-def build_landscapes(specs, client=None, progress=True):
+def build_landscapes(specs, client=None, progress=None):
     """Build the databases of several specs in parallel with dask.distributed.
 
     Each database's basin-hopping runs as a task on a worker (all of them before any
@@ -405,8 +406,9 @@ def build_landscapes(specs, client=None, progress=True):
         afterwards; a str: the address of a scheduler; a Client: used as is. Workers
         need ``ljatlib`` importable and, for basin-hopping, this machine's cache
         directory (``$LJATLIB_CACHE``, passed to each task) on a shared file system.
-    progress : bool
-        tqdm bar over the two phases of every build.
+    progress : bool or None
+        tqdm bar over the two phases of every build; None (default): only when stderr
+        is a terminal, so a notebook executed for the book shows none.
 
     Returns
     -------
@@ -433,6 +435,8 @@ def build_landscapes(specs, client=None, progress=True):
     from distributed import as_completed
     cache = str(data_cache_dir())
     failed = []
+    if progress is None:
+        progress = sys.stderr.isatty()
     bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
     stop = threading.Event()
     with _dask_client(client, cache) as c:

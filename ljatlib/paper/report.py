@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._tables import markdown_table as _markdown_table
+
 # Values as printed in the SI, with the precision they are printed to.
 PAPER = {
     "energy_linear": ("Energy of the linear minima", -2.219, 0.0005, "SI S1"),
@@ -114,10 +116,7 @@ def markdown_table(rows, digits=6):
     """A Markdown table "quantity | source | paper | ours | ours − paper | verdict | note"."""
     def fmt(v):
         return f"{v:,}" if isinstance(v, int) else f"{v:.{digits}g}"
-    lines = ["| quantity | source | paper | ours | ours − paper | verdict | note |",
-             "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        diff = r["ours"] - r["paper"]
-        lines.append(f"| {r['quantity']} | {r['source']} | {fmt(r['paper'])} | {fmt(r['ours'])} "
-                     f"| {fmt(diff) if diff else 0} | {r['verdict']} | {r['note']} |")
-    return "\n".join(lines)
+    return _markdown_table(
+        ["quantity", "source", "paper", "ours", "ours − paper", "verdict", "note"],
+        [[r["quantity"], r["source"], fmt(r["paper"]), fmt(r["ours"]),
+          fmt(r["ours"] - r["paper"]) if r["ours"] - r["paper"] else 0, r["verdict"], r["note"]] for r in rows])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .._tables import markdown_table
 from ..landscape.graph import barriers_to_global_minimum, ts_barriers
 from ._basics import basin_image, plot_basin_map, plot_grid_image
 
@@ -33,18 +34,59 @@ def _fmt(v):
 def table_markdown(tables, paper, columns, n_data, hidden_layers):
     """A Markdown table laid out like the SI's: rows N_data, for each H the ``columns``
     (attributes of BarrierTable), each cell "ours (paper)"."""
-    head = "| $N_{data}$ | " + " | ".join(f"H = {h}: {c.replace('_', ' ')}" for h in hidden_layers
-                                          for c in columns) + " |"
-    rule = "|---" * (1 + len(hidden_layers) * len(columns)) + "|"
-    lines = [head, rule]
+    header = ["$N_{data}$"] + [f"H = {h}: {c.replace('_', ' ')}" for h in hidden_layers for c in columns]
+    rows = []
     for n in n_data:
         cells = []
         for h in hidden_layers:
             for c in columns:
                 ours = getattr(tables[(h, n)], c) if (h, n) in tables else None
                 cells.append(f"{_fmt(ours)} ({_fmt(paper[c].get((h, n)))})")
-        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append([f"{n:,}", *cells])
+    return markdown_table(header, rows)
+
+
+def _median(values, fmt=".3g"):
+    return f"{np.median(values):{fmt}}" if len(values) else "—"
+
+
+def trace_table(traces):
+    """The search traces [(landscape label, search label, SearchTrace)] as a Markdown
+    table: distance between the ends, band RMS force, band maximum above the higher
+    end, band maxima, converged searches, median EF distance moved and median distance
+    of the EF end from the band."""
+    header = ["landscape", "search", "distance", "band RMS force", "band maximum above the higher end",
+              "band maxima", "converged", "EF moved (median)", "EF end off the band (median)"]
+    rows = [[label, pair, f"{t.distance:.3g}", f"{t.band_rms:.2g}",
+             f"{t.band_max_energy - max(t.end_energies):.3g}", len(t.maxima), t.n_converged,
+             _median([m.moved for m in t.maxima]), _median([m.off_band for m in t.maxima])]
+            for label, pair, t in traces]
+    return markdown_table(header, rows)
+
+
+def spacing_table(spacings, n_weights):
+    """Distances on the landscapes {(H, N_data): LandscapeSpacing} ({(H, N_data): number
+    of weights}) as a Markdown table."""
+    header = ["H", "$N_{data}$", "transition states (lowest 500)",
+              "median distance between a transition state's two minima",
+              "median nearest-minimum distance (30 lowest minima)", "median fraction of soft eigenvalues",
+              "weights"]
+    rows = [[h, f"{n:,}", len(sp.ts_span), _median(sp.ts_span), _median(sp.nearest),
+             _median(sp.soft_fraction), n_weights[(h, n)]] for (h, n), sp in sorted(spacings.items())]
+    return markdown_table(header, rows)
+
+
+def census_table(censuses):
+    """Quench censuses [(nodes, N_data, QuenchCensus)] as a Markdown table: quenches,
+    minima by the database's rule and by distance thresholds d, the widest copy of one
+    minimum, the closest distinct minima and the median loss gap."""
+    tols = sorted(censuses[0][2].counts, reverse=True) if censuses else []
+    header = ["nodes", "$N_{data}$", "quenches", "database's rule", *(f"$d$ = {t:g}" for t in tols),
+              "widest copy", "closest distinct minima", "loss gap"]
+    rows = [[nodes, f"{n:,}", len(c.energies), c.database_count, *(c.counts[t] for t in tols),
+             f"{c.widest_copy:.2g}", f"{c.closest_distinct:.3g}", f"{c.median_gap:.2g}"]
+            for nodes, n, c in censuses]
+    return markdown_table(header, rows)
 
 
 # -- Fig. S3 and Movie S1 ------------------------------------------------------------------
@@ -189,3 +231,84 @@ def plot_line_profile(profile, gmin_energy=None, title=None):
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
+
+
+# -- sentences under the diagnostic tables -------------------------------------------------
+
+def trace_summary(traces, reference):
+    """One sentence comparing the network search traces (list of SearchTrace) with a
+    ``reference`` trace (LJAT3): band RMS force, how far converged transition states
+    lie from the band, how far apart the ends were. "" if either has no converged TS."""
+    off = [m.off_band for t in traces for m in t.maxima if m.converged]
+    ref_off = [m.off_band for m in reference.maxima if m.converged]
+    if not (traces and off and ref_off):
+        return ""
+    many = len(traces) > 1
+    return (f"Over {len(traces)} network search{'es' if many else ''}: median band RMS force "
+            f"{np.median([t.band_rms for t in traces]):.2g} (LJAT3 {reference.band_rms:.2g}); "
+            f"{len(off)} transition state{'s' if len(off) > 1 else ''} converged, at a median distance of "
+            f"{np.median(off):.3g} from the band (LJAT3 {np.median(ref_off):.2g}), while the searches' "
+            f"ends were a median {np.median([t.distance for t in traces]):.3g} apart.")
+
+
+def spacing_summary(spacings):
+    """Sentences comparing the nearest-minimum distance and transition-state span of
+    the deeper networks with one hidden layer on the same data, from
+    {(H, N_data): LandscapeSpacing}."""
+    out = []
+    for (h, n), deep in sorted(spacings.items()):
+        one = spacings.get((1, n))
+        if h < 2 or one is None:
+            continue
+        near_one, near_deep = _median_or_nan(one.nearest), _median_or_nan(deep.nearest)
+        out.append(f"$N_{{data}}$ = {n:,}: nearest-minimum distance {near_one:.3g} (H = 1) against "
+                   f"{near_deep:.3g} (H = {h}), ratio {near_deep / near_one:.2g}; transition-state span "
+                   f"{_median_or_nan(one.ts_span):.3g} against {_median_or_nan(deep.ts_span):.3g}.")
+    return " ".join(out)
+
+
+def _median_or_nan(values):
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def census_verdict(census, wide=None, wide_nodes=None, nodes=None):
+    """What the quench censuses {N_data: QuenchCensus} (one hidden layer of ``nodes``
+    nodes; ``wide``: a census with ``wide_nodes`` nodes on the largest N_data) say about
+    the database's rule for the same minimum, as Markdown sentences ("" if none)."""
+    if not census:
+        return ""
+    merged = [n for n, c in census.items() if c.counts[1e-3] != c.database_count]
+    if merged:
+        verdict = (f"At $N_{{data}}$ = {', '.join(f'{n:,}' for n in merged)} the strict rule counts more "
+                   "minima than the database's (down to $d = 10^{-3}$): there deduplication merges minima "
+                   "that a stricter rule tells apart.")
+    else:
+        verdict = ("With $d$ down to $10^{-3}$ the strict rule counts as many minima as the database's "
+                   "at every size here: deduplication merges no minima.")
+        closest = min(c.closest_distinct for c in census.values())
+        widest = max(c.widest_copy for c in census.values())
+        if np.isfinite(closest):
+            verdict += (f" Distinct minima lie {closest:.2g} or more apart, copies of one minimum "
+                        f"{widest:.1g} or less.")
+        if max(census) >= 1000:
+            verdict += (" The few minima at large $N_{data}$ belong to these loss functions, so merging "
+                        "does not explain the difference from the SI's barriers.")
+    if wide is not None:
+        n_wide = max(census)
+        verdict += (f" With {wide_nodes} nodes on the same {n_wide:,} data, {len(wide.energies)} quenches "
+                    f"hold {wide.database_count} distinct minima, with a median loss gap of "
+                    f"{wide.median_gap:.2g} between consecutive ones (with {nodes} nodes: "
+                    f"{census[n_wide].database_count} minima, gap {census[n_wide].median_gap:.2g}).")
+    return verdict
+
+
+def loss_gap_table(table_s1, paper_s1, n_data):
+    """Mean loss difference of connected minima (uphill minus downhill barrier of Table
+    S1, H = 1), ours (paper), for each N_data in ``n_data`` that ``table_s1`` has."""
+    rows = []
+    for n in n_data:
+        if (1, n) in table_s1:
+            ours = table_s1[(1, n)].uphill - table_s1[(1, n)].downhill
+            paper = paper_s1["uphill"].get((1, n), np.nan) - paper_s1["downhill"].get((1, n), np.nan)
+            rows.append([f"{n:,}", f"{ours:.2g} ({paper:.2g})"])
+    return markdown_table(["$N_{data}$", "mean loss difference of connected minima"], rows)

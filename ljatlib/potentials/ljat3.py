@@ -331,6 +331,16 @@ def energy(x, z=2.0):
     float or array of shape (n,)
         Energy in units of epsilon; ``inf`` if two atoms coincide (or are so close that
         it overflows), finite (about 0) however far apart they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ljatlib.potentials import ljat3
+    >>> x = np.array([[0.0, 0.0, 0.0], [1.1, 0.0, 0.0], [0.55, 0.95, 0.0]])
+    >>> round(ljat3.energy(x), 4)
+    -1.7616
+    >>> ljat3.energy(np.stack([x, 2 * x])).shape
+    (2,)
     """
     xb, single = _coords(x)
     e = _energy(xb, _real_z(z))

@@ -127,6 +127,16 @@ class Database:
         Minima (and transition states) within this energy are candidates for being the same.
     same_structure : callable, optional
         ``same_structure(a, b) -> bool`` for coordinates of two candidates.
+
+    Examples
+    --------
+    >>> from ljatlib.storage import Database
+    >>> db = Database(":memory:")
+    >>> low, _ = db.add_minimum(-1.0, [0.0, 0.0])
+    >>> high, _ = db.add_minimum(-0.5, [1.0, 0.0])
+    >>> ts, is_new = db.add_transition_state(-0.2, [0.5, 0.0], low.id, high.id)
+    >>> [m.energy for m in db.minima()], is_new
+    ([-1.0, -0.5], True)
     """
 
     def __init__(self, path, system=None, energy_tol=1e-4, same_structure=None, create=True,
