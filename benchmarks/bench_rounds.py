@@ -30,7 +30,7 @@ from ljatlib._tables import markdown_table
 from ljatlib.landscape import connect_to_global_minimum
 from ljatlib.landscape.explore import store_basin_hopping_minima
 from ljatlib.landscape.rounds import connect_in_rounds
-from ljatlib.paper.builds import LandscapeSpec, _problem
+from ljatlib.paper.builds import LandscapeSpec, landscape_problem
 from ljatlib.storage import Database
 
 
@@ -53,7 +53,7 @@ def measure(n_data=100, n_hops=300, n_workers=2, attempts=10, seed=0):
     import numba
     from distributed import Client, LocalCluster
     spec = LandscapeSpec((3,), n_data, n_hops, seed=seed, step_size=3.0)
-    net, system, _ = _problem(spec)
+    net, system, _ = landscape_problem(spec)
     work = Path(tempfile.mkdtemp())
     try:
         base = work / "minima.sqlite"

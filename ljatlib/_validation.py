@@ -26,7 +26,15 @@ def as_finite_array(a, name, ndim=None, shape_tail=None):
     ``ndim`` is an int or a tuple of allowed ranks; ``shape_tail`` the required
     trailing shape (e.g. ``(3, 3)`` for one LJAT3 geometry).
     """
-    arr = np.ascontiguousarray(a, dtype=np.float64)
+    try:
+        raw = np.asarray(a)
+        if raw.dtype.kind == "c":
+            raise TypeError(f"{name} must be real, got complex values")
+        arr = np.ascontiguousarray(raw, dtype=np.float64)
+    except (ValueError, TypeError) as err:
+        if isinstance(err, TypeError) and str(err).startswith(name):
+            raise
+        raise ValueError(f"{name} must be an array of real numbers: {err}") from None
     if ndim is not None:
         allowed = (ndim,) if np.isscalar(ndim) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -37,6 +45,17 @@ def as_finite_array(a, name, ndim=None, shape_tail=None):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains non-finite values (nan or inf)")
     return arr
+
+
+def as_finite_real(value, name):
+    """``value`` as a finite Python float: TypeError unless it is one real number,
+    ValueError if it is nan or infinite."""
+    v = np.asarray(value)
+    if v.ndim != 0 or v.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(v)
 
 
 def check_coords_3x3(x, name="x"):

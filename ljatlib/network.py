@@ -536,7 +536,7 @@ def _add_penalty(total, grad, w, n_data, lam, reg_mask):
         penalty += r * w[j]
         if grad.shape[0] > 0:
             grad[j] = grad[j] / n_data + 2.0 * lam * r
-    return total / n_data + lam * penalty
+    return total / n_data + (lam * penalty if lam != 0.0 else 0.0)  # 0 * inf would be nan
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -769,8 +769,11 @@ class MLP:
             raise ValueError(f"X must have shape (N, {self.n_inputs}), got {X.shape}")
         if np.any(self.input_offset != 0.0) or np.any(self.input_scale != 1.0):
             shape = (self.n_inputs,)
-            return _normalise(X, np.ascontiguousarray(np.broadcast_to(self.input_offset, shape)),
-                              np.ascontiguousarray(np.broadcast_to(self.input_scale, shape)))
+            X = _normalise(X, np.ascontiguousarray(np.broadcast_to(self.input_offset, shape)),
+                           np.ascontiguousarray(np.broadcast_to(self.input_scale, shape)))
+            if not np.all(np.isfinite(X)):
+                raise ValueError("X overflows once normalised by input_offset and input_scale")
+            return X
         return X.copy() if copy else X
 
     def _check_data(self, X, y, copy=False):

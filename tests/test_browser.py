@@ -189,3 +189,27 @@ def test_page_reads_cleanly(page, site, name):
     page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
     problems = page.evaluate(PAGE_PROBLEMS)
     assert not problems, f"{name}: {problems}"
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_basin_explorer_shows_the_chosen_minimum(page, site):
+    """Choosing another minimum in the dropdown changes the panel (graph with the
+    highlighted leaf and the prediction map) and its numbers, without a kernel."""
+    from playwright.sync_api import expect
+
+    page.goto(site + "book/s3_landscapes.html")
+    widget = page.locator(".jupyter-widgets.widget-vbox:has(.widget-dropdown):has(img)").first
+    widget.wait_for(timeout=30_000)
+    widget.scroll_into_view_if_needed()
+    image = widget.locator("img.widget-image:visible")
+    text = widget.locator(".widget-html:visible")
+    expect(image).to_have_count(1)
+    src, pixels, numbers = image.get_attribute("src"), image.screenshot(), text.inner_text()
+    assert "train loss" in numbers and "test AUC" in numbers
+    widget.locator("select").select_option(index=1)
+    expect(image).not_to_have_attribute("src", src, timeout=10_000)
+    assert image.screenshot() != pixels, "another minimum was chosen but the panel looks the same"
+    assert text.inner_text() != numbers
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "s3_explorer.png")

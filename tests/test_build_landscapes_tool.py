@@ -104,10 +104,10 @@ def test_a_refused_scheduler_is_one_line_on_stderr():
 
 def test_a_live_scheduler_address_is_used():
     from distributed import LocalCluster
-    from ljatlib.paper.builds import _dask_client
+    from ljatlib.paper.builds import dask_client
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=":0") as cluster:
-        with _dask_client(cluster.scheduler_address, "unused") as client:
+        with dask_client(cluster.scheduler_address, "unused") as client:
             assert client.submit(sum, [1, 2]).result() == 3
 
 

@@ -7,10 +7,9 @@ from ljatlib.paper import LandscapeSpec, build_landscape, landscape_quench_censu
 from ljatlib.systems import System
 from ljatlib.landscape.diagnostics import quench_census, trace_search
 from ljatlib.storage import Database
-from test_landscape import ljat3_database
 
 
-def test_ljat3_search_refines_a_band_maximum_next_to_the_band():
+def test_ljat3_search_refines_a_band_maximum_next_to_the_band(ljat3_database):
     system, db = ljat3_database()
     triangle, linear = sorted(db.minima(), key=lambda m: classify(m.coords.reshape(3, 3)))[:2]
     trace = trace_search(system, triangle.coords, linear.coords, n_images=10, neb_max_iter=300)
@@ -24,7 +23,7 @@ def test_ljat3_search_refines_a_band_maximum_next_to_the_band():
     assert trace.n_converged >= 1
 
 
-def test_bad_ends_raise():
+def test_bad_ends_raise(ljat3_database):
     system, db = ljat3_database()
     x = db.minima()[0].coords
     with pytest.raises(ValueError, match="finite"):

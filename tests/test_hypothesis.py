@@ -9,7 +9,7 @@ last one with the same test selection (hypothesis also draws constants from the 
 a session has loaded, so another selection tries other examples: the properties were
 checked with 2 x 3000 random examples each, LJATLIB_HYPOTHESIS_EXAMPLES=3000
 LJATLIB_HYPOTHESIS_RANDOM=1). Sizes and iteration limits keep it well under a minute.
-Gaps found in code outside this change are pinned by the strict xfails at the end.
+Gaps the properties found are pinned by the tests at the end, which failed before the fixes.
 """
 import os
 import re
@@ -178,11 +178,9 @@ def network_problem(draw):
 @given(network_problem(), st.sampled_from(["loss", "gradient", "hessian", "predict_proba"]))
 def test_mlp_methods(problem, method):
     net, w, X, y = problem
-    with np.errstate(all="ignore"):  # two gaps (see the xfails): weights whose squared norm
-        wf, Xf = np.asarray(w, dtype=float), np.asarray(X, dtype=float)  # overflows, and inputs
-        assume(not np.all(np.isfinite(wf)) or np.isfinite(np.sum(np.square(wf))))  # that do
-        if Xf.ndim == 2 and Xf.shape[1:] == (2,) and np.all(np.isfinite(Xf)):  # once normalised
-            assume(np.all(np.isfinite((Xf - net.input_offset) / net.input_scale)))
+    with np.errstate(all="ignore"):  # weights whose squared norm overflows: the loss is inf, truly
+        wf = np.asarray(w, dtype=float)
+        assume(not np.all(np.isfinite(wf)) or np.isfinite(np.sum(np.square(wf))))
     args = (w, X) if method == "predict_proba" else (w, X, y)
     out = attempt(getattr(net, method), *args, names=["w", "X", "y", "no data"])
     if out is None:
@@ -268,7 +266,6 @@ def test_minimize_ljat3(x0, z, max_iter):
 @given(st.one_of(st.integers(2, 6), st.integers(-1, 6), st.floats(0, 4)), st.integers(-1, 3),
        st.one_of(st.floats(0.2, 1.5), floats(0.2, 1.5)), st.one_of(st.floats(0.8, 1.3), floats(0.8, 2.5)))
 def test_binary_lj_construction(n_a, n_b, density, cutoff):
-    assume(not 0 < density < 1e-300)  # a box side beyond the float range: a gap (see the xfails)
     system = attempt(BinaryLJ, n_a, n_b, density=density, cutoff=cutoff,
                      names=["n_a", "n_b", "density", "cutoff", "atoms", "box"])
     if system is not None:
@@ -277,9 +274,10 @@ def test_binary_lj_construction(n_a, n_b, density, cutoff):
 
 def far_from_each_other(system, flat, min_distance=0.1):
     """True if every pair of atoms, and every atom and the images of the others, are at
-    least ``min_distance`` apart (coincident atoms are a known gap: see the xfails)."""
+    least ``min_distance`` apart (coincident atoms have energy inf and no Hessian: tested
+    at the end)."""
     x = flat.reshape(-1, 3)
-    if np.abs(x).max() > 1e12:  # huge coordinates: a known gap too (nan, see the xfails)
+    if np.abs(x).max() > 1e12:  # beyond float resolution atoms coincide (tested at the end)
         return False
     d = x[:, None] - x[None]
     d -= system.box * np.round(d / system.box)
@@ -352,55 +350,46 @@ def test_database_add(e_min, x_min, e_ts, x_ts):
             assert np.isfinite(stored.energy) and np.all(np.isfinite(stored.coords))
 
 
-# -- known gaps in code outside this change (each fails today; strict, so a fix shows) ------
+# -- gaps the properties found, each pinned by a test that failed before its fix -----------
 
-@pytest.mark.xfail(strict=True, reason="BinaryLJ (potentials/binary_lj.py) returns nan for "
-                   "coincident atoms instead of inf or a ValueError")
-def test_gap_binary_lj_coincident_atoms():
+def test_binary_lj_coincident_atoms_have_infinite_energy():
     x = SYSTEM.random_configuration(0)
     x[3:6] = x[0:3]
-    e = SYSTEM.energy(x)
-    assert not np.isnan(e)
+    assert SYSTEM.energy(x) == np.inf
+    with pytest.raises(ValueError, match="coincident"):
+        SYSTEM.hessian(x)
 
 
-@pytest.mark.xfail(strict=True, reason="BinaryLJ returns nan for coordinates ~1e300 (finite "
-                   "input; the energy of atoms far apart in a periodic box is still defined)")
-def test_gap_binary_lj_huge_coordinates():
-    assert np.isfinite(SYSTEM.energy(LATTICE + 1e300))
+def test_binary_lj_coordinates_beyond_float_resolution_coincide():
+    """LATTICE + 1e300 is, in floats, every atom at 1e300: coincident atoms, so inf (not
+    nan); a lattice moved by a moderate multiple of the box keeps its energy."""
+    assert SYSTEM.energy(LATTICE + 1e300) == np.inf
+    assert SYSTEM.energy(LATTICE + 1e3 * SYSTEM.box) == pytest.approx(SYSTEM.energy(LATTICE), rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="MLP loss (network.py, outside MLP.__init__) is nan for "
-                   "lam=0 and weights whose squares overflow: 0 * inf in the L2 term")
-def test_gap_mlp_loss_huge_weights_without_l2():
+def test_mlp_loss_without_l2_and_huge_weights_is_not_nan():
     net = MLP((1,), lam=0.0)
     with np.errstate(over="ignore"):
         assert np.isfinite(net.loss(np.full(net.n_params, 1e200), np.zeros((1, 2)), np.array([0])))
 
 
-@pytest.mark.xfail(strict=True, reason="BinaryLJ accepts density=1e-310, whose box side "
-                   "(N / density)^(1/3) overflows to inf")
-def test_gap_binary_lj_tiny_density():
+def test_binary_lj_refuses_a_density_whose_box_overflows():
     with pytest.raises(ValueError, match="density"):
         BinaryLJ(2, 0, density=1e-310)
 
 
-@pytest.mark.xfail(strict=True, reason="MLP._check_inputs (network.py) does not check the "
-                   "normalised inputs: X = 1e308 with input_scale 0.5 becomes inf and the loss nan")
-def test_gap_mlp_normalised_inputs_overflow():
+def test_mlp_inputs_that_overflow_once_normalised_are_refused():
     net = MLP((1,), input_scale=[0.5, 0.5])
-    loss = net.loss(np.zeros(net.n_params), np.array([[1e308, 1e308]]), np.array([0]))
-    assert np.isfinite(loss)
+    with pytest.raises(ValueError, match="X overflows once normalised"):
+        net.loss(np.zeros(net.n_params), np.array([[1e308, 1e308]]), np.array([0]))
 
 
-@pytest.mark.xfail(strict=True, reason="as_finite_array (_validation.py) does not name the "
-                   "argument when it cannot convert strings: 'could not convert string to float'")
-def test_gap_string_input_names_the_argument():
-    with pytest.raises(ValueError, match="x0"):
-        lbfgs(bowl, ["a", "b"])
+@pytest.mark.parametrize("bad, error", [(["a", "b"], ValueError), ([1 + 2j, 3.0], TypeError)])
+def test_non_numeric_input_names_the_argument(bad, error):
+    with pytest.raises(error, match="x0"):
+        lbfgs(bowl, bad)
 
 
-@pytest.mark.xfail(strict=True, reason="minimize_ljat3 (optimize/ljat3_batch.py) does not "
-                   "check z: z=nan gives status non-finite for every start, silently")
-def test_gap_minimize_ljat3_nan_z():
+def test_minimize_ljat3_refuses_nan_z():
     with pytest.raises(ValueError, match="z"):
         minimize_ljat3(np.eye(3), z=np.nan)

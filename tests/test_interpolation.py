@@ -6,7 +6,6 @@ from ljatlib.systems import System, ljat3_system, network_system
 from ljatlib.landscape.interpolation import line_profile
 from ljatlib.network import MLP
 from ljatlib.optimize import LBFGSParams, lbfgs
-from test_structure import symmetric_copy
 
 
 def double_well():
@@ -26,7 +25,7 @@ def test_line_across_a_double_well_crosses_two_basins():
     assert np.allclose(prof.quench_distance, np.abs(x - np.where(x < 0, -1, 1)), atol=1e-5)
 
 
-def test_line_to_a_symmetric_copy_is_one_point_once_aligned(rng):
+def test_line_to_a_symmetric_copy_is_one_point_once_aligned(rng, symmetric_copy):
     net = MLP((3, 3))
     d1 = make_dataset("D1", n=400)
     X, y = d1.split("train")

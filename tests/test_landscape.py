@@ -2,26 +2,16 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from ljatlib.data import classify, make_dataset
-from ljatlib.landscape import (basin_hopping, connect, connect_to_global_minimum, landscape_graph,
+from ljatlib.data import classify
+from ljatlib.landscape import (connect, connect_to_global_minimum, landscape_graph,
                                ts_barriers)
-from ljatlib.systems import ljat3_system, network_system
+from ljatlib.systems import network_system
 from ljatlib.systems.mindist import network_canonical
 from ljatlib.network import MLP
 from ljatlib.storage import Database
 
 
-def ljat3_database(path=":memory:"):
-    system = ljat3_system()
-    db = Database(path, system=system.description, same_structure=system.same_structure)
-    res = basin_hopping(system.fun_grad, np.random.default_rng(0).uniform(0, 1.4, 9), 100,
-                        temperature=1.0, step_size=0.8, seed=0, same_structure=system.same_structure)
-    for f, x in res.minima:
-        db.add_minimum(f, x)
-    return system, db
-
-
-def test_ljat3_landscape_is_found_and_connected():
+def test_ljat3_landscape_is_found_and_connected(ljat3_database):
     system, db = ljat3_database()
     classes = sorted(classify(m.coords.reshape(3, 3)) for m in db.minima())
     assert classes == [0, 1, 2, 3]
@@ -38,7 +28,7 @@ def test_ljat3_landscape_is_found_and_connected():
     assert stats.uphill_scaled - stats.downhill_scaled == pytest.approx(1.0)
 
 
-def test_interrupted_connection_resumes_without_duplicates(tmp_path):
+def test_interrupted_connection_resumes_without_duplicates(tmp_path, ljat3_database):
     path = tmp_path / "ljat3.sqlite"
     system, db = ljat3_database(path)
     ids = [m.id for m in db.minima()]
@@ -53,22 +43,8 @@ def test_interrupted_connection_resumes_without_duplicates(tmp_path):
     assert db.counts()[0] == 4
 
 
-def network_database(seed):
-    """(system, in-memory database) of the basin-hopping minima (20 steps from ``seed``)
-    of an MLP (3,) loss (lambda = 1e-5) on 50 D1 points: several minima."""
-    X, y = make_dataset("D1", n=400).split("train")
-    net = MLP((3,))
-    system = network_system(net, X[:50], y[:50])
-    db = Database(":memory:", system=system.description, same_structure=system.same_structure)
-    res = basin_hopping(system.fun_grad, net.random_weights(seed), 20, seed=seed,
-                        same_structure=system.same_structure)
-    for f, x in res.minima:
-        db.add_minimum(f, x)
-    return system, db
-
-
 @pytest.mark.parametrize("seed", [1, 2, 9])
-def test_network_landscape_is_connected(seed):
+def test_network_landscape_is_connected(seed, network_database):
     # seed 1 (numpy 2.4, numba 0.68): the searches find 10 minima below the two from
     # basin-hopping, and joining the higher one to the final global minimum took 11-20 attempts
     system, db = network_database(seed)

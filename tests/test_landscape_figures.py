@@ -7,11 +7,9 @@ from ljatlib.data import classify
 from ljatlib.landscape import connect_to_global_minimum
 from ljatlib.landscape.pathway import frames_evenly_in_s, longest_minimax_pathway, trace_pathway
 
-from test_landscape import ljat3_database
-
 
 @pytest.fixture(scope="module")
-def ljat3_connected():
+def ljat3_connected(ljat3_database):
     system, db = ljat3_database()
     assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
                                      neb_max_iter=300) == []
@@ -87,3 +85,79 @@ def test_markdown_table_escapes_pipes_and_refuses_ragged_rows():
     assert markdown_table(["a", "b"], [["x|y", 1]]).splitlines()[2] == r"| x\|y | 1 |"
     with pytest.raises(ValueError, match="row 0 has 1 cells, the header 2"):
         markdown_table(["a", "b"], [[1]])
+
+
+def _explorer_database():
+    """Five minima of an MLP (3,): 1-2-3 joined in a chain, 4 joined to 1, 5 alone."""
+    from ljatlib.network import MLP
+    from ljatlib.storage import Database
+    net, db = MLP((3,)), Database(":memory:")
+    ids = [db.add_minimum(e, net.random_weights(k), {"test_loss": e + 0.1, "test_auc": 0.9 - e})[0].id
+           for k, e in enumerate([0.10, 0.12, 0.15, 0.20, 0.30])]
+    for a, b, e in [(0, 1, 0.13), (1, 2, 0.18), (0, 3, 0.25)]:
+        db.add_transition_state(e, net.random_weights(10 + a + b), ids[a], ids[b])
+    return net, db, ids
+
+
+def test_basin_explorer_panels_show_loss_order_path_and_barrier():
+    from ljatlib.data import d3_grid
+    from ljatlib.plotting.explorer import basin_explorer, explorer_panels
+    net, db, ids = _explorer_database()
+    panels = explorer_panels(db, net, d3_grid(40), max_minima=4)
+    assert [p.minimum_id for p in panels] == ids[:4]  # lowest loss first, at most 4
+    assert "this is the global minimum" in panels[0].html
+    # minimum 3 reaches the global minimum over 2 (TS 0.18) then 1 (TS 0.13): barrier 0.18 - 0.15
+    assert f"{ids[2]} —(0.18000)→ {ids[1]} —(0.13000)→ {ids[0]}" in panels[2].html.replace("&gt;", ">")
+    assert "barrier 0.03 above" in panels[2].html
+    assert "test AUC 0.7500" in panels[2].html
+    assert len({p.png for p in panels}) == 4  # each panel highlights another minimum
+    lone = explorer_panels(db, net, d3_grid(40), max_minima=5)[-1]
+    assert "not joined to the global minimum" in lone.html
+    box = basin_explorer(panels)
+    assert [o[1] for o in box.children[0].options] == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="max_minima"):
+        explorer_panels(db, net, d3_grid(40), max_minima=0)
+
+
+def test_disconnectivity_highlight_colours_the_leaf():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+    from ljatlib.landscape import disconnectivity_graph
+    _, db, ids = _explorer_database()
+    fig, ax = plt.subplots()
+    disconnectivity_graph(db, ax, n_levels=10, highlight={ids[2]: "#d62728"})
+    red = [line for line in ax.lines if to_rgba(line.get_color()) == to_rgba("#d62728")]
+    assert len(red) == 2 and min(min(line.get_ydata()) for line in red) == pytest.approx(0.15)  # line, dot
+    plt.close(fig)
+
+
+def test_movie_frames_are_written_as_gif_and_mp4(tmp_path):
+    import io
+    import re
+    import subprocess
+    import imageio_ffmpeg
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    pngs = []
+    for k in range(3):
+        fig, ax = plt.subplots(figsize=(2.01, 1.01))  # odd pixel sizes: padded for yuv420p
+        ax.plot([0, 1], [0, k])
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        plt.close(fig)
+        pngs.append(buf.getvalue())
+    movie = lf.MovieS1(np.arange(3), pngs)
+    gif = Image.open(movie.save_gif(tmp_path / "m.gif"))
+    assert gif.n_frames == 3
+    mp4 = movie.save_mp4(tmp_path / "m.mp4")
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(mp4), "-map", "0:v", "-f", "null", "-"],
+                           capture_output=True, text=True)
+    assert "Video: h264" in probe.stderr and re.search(r"frame=\s*3\b", probe.stderr)
+
+
+def test_fig_s4_verdict_reads_the_trend_at_the_bottom():
+    train = np.linspace(0.0, 1.0, 101)
+    rising = 1.0 - train  # test loss highest where train loss is lowest
+    assert "rises towards the bottom" in lf.fig_s4_verdict({(2, 100): (train, rising)})
+    assert "falls towards the bottom" in lf.fig_s4_verdict({(2, 100): (train, train)})
+    assert "too few minima" in lf.fig_s4_verdict({(2, 100): ([0.1, 0.9], [0.2, 0.3])})

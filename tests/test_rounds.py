@@ -8,12 +8,11 @@ from ljatlib.landscape import rounds
 from ljatlib.landscape.rounds import (FoundMinimum, FoundTransitionState, connect_in_rounds,
                                       find_transition_states)
 from ljatlib.storage import Database
-from test_landscape import ljat3_database, network_database
 
 LJAT3_SEARCH = dict(push_off=0.05, n_images=10, neb_max_iter=300)
 
 
-def test_a_search_without_database_joins_triangle_and_linear_isomer():
+def test_a_search_without_database_joins_triangle_and_linear_isomer(ljat3_database):
     system, db = ljat3_database()
     triangle, linear = sorted(db.minima(), key=lambda m: classify(m.coords.reshape(3, 3)))[:2]
     found = find_transition_states(system, triangle.coords, linear.coords, **LJAT3_SEARCH)
@@ -25,7 +24,7 @@ def test_a_search_without_database_joins_triangle_and_linear_isomer():
     assert np.sum(vals < -1e-8) == 1 and last.eigenvalue < 0
 
 
-def test_ljat3_landscape_connected_in_rounds():
+def test_ljat3_landscape_connected_in_rounds(ljat3_database):
     system, db = ljat3_database()
     assert connect_in_rounds(system, db, batch=2, **LJAT3_SEARCH) == []
     g = landscape_graph(db)
@@ -42,7 +41,7 @@ def contents(db):
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_network_rounds_on_dask_workers_match_rounds_in_process():
+def test_network_rounds_on_dask_workers_match_rounds_in_process(network_database):
     """The searches of a round are independent: run by two Dask workers, they give the
     database they give in this process."""
     from distributed import Client, LocalCluster
@@ -96,7 +95,7 @@ def test_target_follows_a_lower_minimum_and_cut_off_minima_are_tried_again(monke
 
 
 @pytest.mark.parametrize("kwargs", [{"batch": 0}, {"max_attempts": -1}, {"graph_minima": "near"}])
-def test_bad_round_settings_raise(kwargs):
+def test_bad_round_settings_raise(kwargs, ljat3_database):
     system, db = ljat3_database()
     with pytest.raises(ValueError):
         connect_in_rounds(system, db, **kwargs)
@@ -128,7 +127,7 @@ def test_the_old_global_minimum_is_joined_to_a_lower_one_found_on_the_way(monkey
     assert nx.is_connected(landscape_graph(db)) and landscape_graph(db).has_node(old.id)
 
 
-def test_a_set_stop_event_stops_before_the_next_round(monkeypatch):
+def test_a_set_stop_event_stops_before_the_next_round(monkeypatch, ljat3_database):
     import threading
     system, db = ljat3_database()
     before = db.counts()

@@ -8,19 +8,7 @@ from ljatlib.systems.mindist import (SameNetwork, kabsch_align, network_align, n
 from ljatlib.network import MLP
 
 
-def symmetric_copy(net, w, rng):
-    layers = [(W.copy(), b.copy()) for W, b in net.unpack(w)]
-    for l, width in enumerate(net.hidden):
-        perm = rng.permutation(width)
-        sign = np.where(rng.random(width) < 0.5, -1.0, 1.0)
-        W, b = layers[l]
-        layers[l] = ((W * sign[:, None])[perm], (b * sign)[perm])
-        W_next, b_next = layers[l + 1]
-        layers[l + 1] = ((W_next * sign[None, :])[:, perm], b_next)
-    return net.pack(layers)
-
-
-def test_permuted_and_sign_flipped_networks_are_the_same(rng):
+def test_permuted_and_sign_flipped_networks_are_the_same(rng, symmetric_copy):
     for hidden in [(3,), (10,), (3, 3), (2, 4, 3)]:
         net = MLP(hidden)
         same = SameNetwork(net)
@@ -43,7 +31,7 @@ def test_ljat3_isomers_stay_distinct():
 
 
 @pytest.mark.parametrize("hidden", [(3,), (10,), (3, 3), (5, 5), (2, 4, 3), (3, 3, 3)])
-def test_symmetric_copy_aligns_back(rng, hidden):
+def test_symmetric_copy_aligns_back(rng, hidden, symmetric_copy):
     net = MLP(hidden)
     for _ in range(5):
         w = net.random_weights(rng)

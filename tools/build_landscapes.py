@@ -27,7 +27,7 @@ from run_book import BookError, load_profile
 from ljatlib.paper import report
 from ljatlib.data.cache import cache_dir as data_cache_dir
 from ljatlib.paper.glass import glass_chapter_specs
-from ljatlib.paper.builds import (_dask_client, build_landscapes, chapter_specs,
+from ljatlib.paper.builds import (dask_client, build_landscapes, chapter_specs,
                                    landscape_path, landscape_status, open_landscape)
 from ljatlib.plotting.landscapes import landscape_tables, table_markdown
 from ljatlib.storage import DatabaseBusy, DatabaseError
@@ -143,7 +143,7 @@ def main(argv=None):
             chosen = choose(args)
             client = None
             if args.scheduler and not args.status:  # reached, or refused in seconds, first
-                client = scheduler.enter_context(_dask_client(args.scheduler, str(data_cache_dir())))
+                client = scheduler.enter_context(dask_client(args.scheduler, str(data_cache_dir())))
         except (BookError, ValueError, ConnectionError) as err:  # one line, not a traceback
             sys.exit(f"error: {err}")
         if not args.status:

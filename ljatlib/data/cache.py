@@ -8,7 +8,6 @@ not the names, shapes and dtypes the caller expects (``members``, ``check``: a f
 truncated, or written by other code under the same key) is reported and recomputed.
 """
 
-import hashlib
 import json
 import os
 import tempfile
@@ -17,6 +16,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .._hashing import stable_hash
 
 CACHE_VERSION = 1
 
@@ -28,8 +29,8 @@ def cache_dir():
 
 
 def cache_key(kind, params):
-    text = json.dumps({"kind": kind, "version": CACHE_VERSION, **params}, sort_keys=True)
-    return text, hashlib.sha256(text.encode()).hexdigest()[:16]
+    value = {"kind": kind, "version": CACHE_VERSION, **params}
+    return json.dumps(value, sort_keys=True), stable_hash(value, digits=16)
 
 
 def _check_members(arrays, members):

@@ -2,9 +2,7 @@
 
 To connect minima A and B: build the complete graph of the minima joined to A or to B
 and those found while connecting them (OPTIM's choice; all stored minima on request,
-which costs an alignment per pair: measured 5 ms for a (3, 3) network, so 34 minutes
-for the 902 basin-hopping minima of the paper-size H = 2, 100-data landscape before
-the first search, against 7 s per call of 3 searches this way), where a pair
+at the cost of an alignment per pair), where a pair
 joined by a path of stored transition states costs 0 and any other pair costs its
 squared distance (after alignment: the distance between the closest symmetric copies,
 ``System.distance``, OPTIM's minpermdist); the shortest A-B path (Dijkstra) shows the
@@ -19,11 +17,8 @@ the database. A gap tried again gets a different band (unaligned copies, more
 images), since the same band would give the same result. Repeat until A and B are
 connected. Minima found on the way are nodes of the next Dijkstra graph.
 
-Measured (2 shared cores; MLP (3,) on 50 D1 points, the test's case, 8 seeds with
-2+ minima): 7 of 9 minima connected both before and after these changes, 26.6 s
-against 32.5 s; MLP (3,) on 250 D2 points (basin-hopping step 3, 7 minima): 6/6 in
-4.0 s with 20 images, 6.5 s with 50 (10.0 s before). The default band has 20 images:
-50 cost twice the time everywhere measured and connected nothing more.
+The measurements behind these choices and the default of 20 band images are in
+``docs/decisions.md``.
 
 :func:`~ljatlib.landscape.rounds.connect_in_rounds` (what the book's databases use)
 makes the same choices for several minima at a time and runs their searches
@@ -227,8 +222,7 @@ def connect_to_global_minimum(system, db, max_attempts=10, progress=False, setti
     those (stored when the call began) that end up unconnected to it.
 
     Searches often find minima lower than the global minimum they set out to reach
-    (measured: on an MLP (3, 3) loss on 100 data, five basin-hopping steps gave a global
-    minimum of loss 0.218 and connecting their minima found one of 0.169). The target
+    (an example in ``docs/decisions.md``). The target
     follows: whenever a lower minimum appears, it is connected to the previous global
     minimum first (then everything joined to the old one is joined to the new), and the
     remaining minima are connected to it. Minima handled before the target moved that

@@ -24,7 +24,7 @@ from ..storage import SameMinimum
 from ..transition_states import dneb
 from .basinhopping import basin_hopping
 from ._settings import SearchSettings
-from .connect import _align, refine_band_maxima
+from .connect import refine_band_maxima
 
 
 @dataclass
@@ -75,7 +75,7 @@ def trace_search(system, x1, x2, settings=None, align=True, **changes):
     if x1.shape != x2.shape or not (np.all(np.isfinite(x1)) and np.all(np.isfinite(x2))):
         raise ValueError(f"x1 and x2 must be finite arrays of one shape, got {x1.shape} and {x2.shape}")
     if align:  # checked first: the alignment of a bad x2 fails less clearly
-        x2 = _align(system, x1, x2)
+        x2 = system.align(x1, x2)
     band = dneb(system, x1, x2, n_images=s.n_images, k=s.neb_k, tol=s.neb_tol, max_iter=s.neb_max_iter,
                 max_step=s.neb_max_step)
     trace = SearchTrace(float(np.linalg.norm(x2 - x1)), (float(band.energies[0]), float(band.energies[-1])),

@@ -73,7 +73,7 @@ def _layout(roots, energies):
 
 
 def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=None,
-                          cmap="viridis", label=None, linewidth=0.8, global_component=True):
+                          cmap="viridis", label=None, linewidth=0.8, global_component=True, highlight=None):
     """Draw the disconnectivity graph of a database (or a landscape_graph) on ``ax``.
 
     Parameters
@@ -86,6 +86,14 @@ def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=
     global_component : bool
         Draw only the minima connected to the lowest one (as disconnectionDPS does);
         otherwise every connected component is a tree of its own.
+    highlight : dict, optional
+        {minimum id: colour}: the leaves holding these minima drawn thick in that colour
+        (a leaf holds several minima when they join below the lowest level); the first
+        colour given for a leaf wins.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     import matplotlib.pyplot as plt  # here: importing the landscape tools never loads pyplot
     from .graph import landscape_graph
@@ -120,7 +128,12 @@ def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=
         else:  # a leaf: its minimum (or lowest of the group) drops to its energy
             m = min(node.minima, key=energies.get)
             color = cmap_(norm(values[m])) if values and m in values else "k"
-            ax.plot([node.x, node.x], [y, energies[m]], color=color, lw=linewidth * 1.5)
+            marked = next((highlight[i] for i in highlight if i in node.minima), None) if highlight else None
+            if marked is not None:
+                ax.plot([node.x, node.x], [y, energies[m]], color=marked, lw=linewidth * 4, zorder=3)
+                ax.plot([node.x], [energies[m]], "o", color=marked, ms=7, zorder=4)
+            else:
+                ax.plot([node.x, node.x], [y, energies[m]], color=color, lw=linewidth * 1.5)
     for r in roots:
         draw(r, None)
     ax.set_xticks([])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .._validation import check_coords_3x3
+from .._validation import as_finite_real, check_coords_3x3
 from ..potentials.ljat3 import energy_gradient_flat
 from .lbfgs import (CONVERGED, MAX_HALVINGS, MAX_ITERATIONS, NON_FINITE, MinimizeResult,
                     _params, capped_step_factor, dot, lbfgs_direction, update_memory)
@@ -116,7 +116,7 @@ def minimize_ljat3(x0_batch, z=2.0, params=None, record=False, **kwargs):
     p = _params(params, kwargs)
     xb, _ = check_coords_3x3(x0_batch, "x0_batch")
     flat = xb.reshape(len(xb), NDOF)
-    args = (flat, float(z), p.tol, p.memory, p.max_step, p.h0, p.max_rise, p.max_iter)
+    args = (flat, as_finite_real(z, "z"), p.tol, p.memory, p.max_step, p.h0, p.max_rise, p.max_iter)
     no_offsets, no_rec = np.zeros(1, dtype=np.int64), np.zeros((1, 2))
     with np.errstate(all="ignore"):
         out = _minimize_batch(*args, False, no_offsets, no_rec)

@@ -27,7 +27,6 @@ n_quenches, seconds; basin-hopping is done), ``landscape_complete`` ("1") and
 seconds).
 """
 
-import hashlib
 import json
 import numbers
 import os
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .._hashing import stable_hash
 from .._threads import one_numba_thread_in_task, tasks_share_cores
 from .._validation import check_integer, check_positive
 from ..data import DATASETS, make_dataset
@@ -130,8 +130,7 @@ class LandscapeSpec:
 
     def key(self):
         """Short hash (12 hex digits) of every field and ``LANDSCAPE_FORMAT``."""
-        text = json.dumps(self.as_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return stable_hash(self.as_dict())
 
     def file_stem(self):
         return f"h{'-'.join(map(str, self.hidden))}_n{self.n_data}"
@@ -191,7 +190,7 @@ def _is_complete(spec, path):
 
 
 # -- building --------------------------------------------------------------------------
-def _problem(spec):
+def landscape_problem(spec):
     """Network, landscape system and data (X (n, 2) pair distances, y (n,) classes)."""
     d2 = make_dataset("D2")
     X_train, y_train = d2.split("train", first=spec.n_data)
@@ -218,7 +217,7 @@ def _setup(spec):
     """(system, start(rng) -> x0, finish(db), connect options) of a build."""
     if isinstance(spec, GlassSpec):
         return glass_setup(spec)
-    net, system, data = _problem(spec)
+    net, system, data = landscape_problem(spec)
     return system, net.random_weights, lambda db: _store_properties(db, net, data), {}
 
 
@@ -340,7 +339,7 @@ def _minima_on_worker(spec, path, cache, one_thread):
 
 
 @contextmanager
-def _dask_client(client, cache, reach_timeout=5.0):
+def dask_client(client, cache, reach_timeout=5.0):
     """A Client of ``client`` (see :func:`build_landscapes`). A scheduler address is
     checked first: ValueError if it is not one, ConnectionError within ``reach_timeout``
     seconds if nothing listens there (refused, unknown host), instead of distributed's
@@ -439,7 +438,7 @@ def build_landscapes(specs, client=None, progress=None):
         progress = sys.stderr.isatty()
     bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
     stop = threading.Event()
-    with _dask_client(client, cache) as c:
+    with dask_client(client, cache) as c:
         pool = ThreadPoolExecutor(len(todo))
         one_thread = tasks_share_cores(c)
         futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread,
@@ -540,7 +539,7 @@ def open_landscape(spec, path=None):
                       create=False)
         return GlassLandscape(spec, db, system, spec.potential(),
                               json.loads(db.get_meta("landscape_report") or "{}"))
-    net, system, data = _problem(spec)
+    net, system, data = landscape_problem(spec)
     db = Database(path, system=system.description, same_structure=system.same_structure,
                   create=False)
     return Landscape(spec, db, system, net, *data)

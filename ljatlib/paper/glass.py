@@ -9,10 +9,9 @@ they take a network's :class:`~ljatlib.paper.builds.LandscapeSpec`; its file is
 ``<cache>/landscapes/blj48-12_rho1_<key>.sqlite``.
 """
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass
 
+from .._hashing import stable_hash
 from .._validation import check_integer, check_positive
 from ..potentials.binary_lj import BinaryLJ
 from ..storage import Database
@@ -42,12 +41,8 @@ class GlassSpec:
     connect_attempts : int
         DNEB attempts per minimum when connecting it to the global minimum.
     neb_max_iter : int
-        Band iterations at most per DNEB (the networks' bands get 1000). Measured on
-        2 shared cores: the glass bands stall at RMS force 0.02-0.2 (above the 1e-2
-        that stops them) while eigenvector-following still converges from their
-        maxima; with 300 instead of 1000, BLJ60 with 300 steps gave 48 minima, all
-        connected, in 85 s against 45 in 172 s, and BLJ256 with one step 10 minima in
-        104 s against 8 in 164 s.
+        Band iterations at most per DNEB (the networks' bands get 1000; why fewer
+        here: ``docs/decisions.md``).
     """
 
     n_a: int
@@ -78,7 +73,7 @@ class GlassSpec:
 
     def key(self):
         """Short hash (12 hex digits) of every field and ``GLASS_FORMAT``."""
-        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:12]
+        return stable_hash(self.as_dict())
 
     def file_stem(self):
         return f"blj{self.n_a}-{self.n_b}_rho{self.density:g}"

@@ -7,11 +7,11 @@ memory 4 on these smooth losses), then the best minimum tightly to 1e-9. Results
 cached on disk, keyed by the network, the data and every setting.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._hashing import array_digest
 from ..data.cache import cached_arrays
 from ..landscape import basin_hopping
 from ..systems import DEFAULT_QUENCH
@@ -36,15 +36,6 @@ class TrainedNetwork:
         return self.predict_proba(X)[:, 0]
 
 
-def _digest(*arrays):
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(str((a.dtype, a.shape)).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()[:16]
-
-
 def train(net, X, y, n_hops=10, seed=0, temperature=2.0, step_size=1.0, init_scale=1.0,
           lbfgs=DEFAULT_QUENCH, tight_tol=1e-9, use_cache=True, progress=False):
     """Global minimum of ``net``'s loss on (X (N, 2), y (N,)) by basin-hopping.
@@ -55,7 +46,7 @@ def train(net, X, y, n_hops=10, seed=0, temperature=2.0, step_size=1.0, init_sca
     fun_grad = net.fun_grad(X, y)  # validates the data
     params = {"hidden": list(net.hidden), "lam": net.lam, "reg_biases": net.regularise_biases,
               "offset": net.input_offset.tolist(), "scale": net.input_scale.tolist(),
-              "data": _digest(np.asarray(X, float), np.asarray(y, np.int64)), "n_hops": n_hops,
+              "data": array_digest(np.asarray(X, float), np.asarray(y, np.int64)), "n_hops": n_hops,
               "seed": seed, "temperature": temperature, "step_size": step_size,
               "init_scale": init_scale, "lbfgs": lbfgs.__dict__, "tight_tol": tight_tol}
 

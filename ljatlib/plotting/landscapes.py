@@ -151,6 +151,25 @@ class MovieS1:
         images[0].save(path, save_all=True, append_images=images[1:], duration=ms_per_frame, loop=0)
         return path
 
+    def save_mp4(self, path, ms_per_frame=80):
+        """Write the frames as an H.264 MP4 (ffmpeg from the imageio-ffmpeg package),
+        padded to even width and height as the codec's pixel format needs."""
+        import imageio_ffmpeg
+        from PIL import Image
+        frames = [np.asarray(Image.open(io.BytesIO(p)).convert("RGB")) for p in self.pngs]
+        h, w = max(f.shape[0] for f in frames), max(f.shape[1] for f in frames)
+        h, w = h + h % 2, w + w % 2
+        writer = imageio_ffmpeg.write_frames(str(path), (w, h), fps=1000.0 / ms_per_frame, codec="libx264",
+                                             pix_fmt_out="yuv420p", macro_block_size=1,
+                                             output_params=["-movflags", "+faststart"])
+        writer.send(None)
+        for f in frames:
+            canvas = np.full((h, w, 3), 255, np.uint8)
+            canvas[:f.shape[0], :f.shape[1]] = f
+            writer.send(np.ascontiguousarray(canvas))
+        writer.close()
+        return path
+
 
 def movie_s1(pathway, net, grid, frame_indices, gmin_energy=None, dpi=60):
     """Render Movie S1: for each frame index, the loss profile with the current position
@@ -312,3 +331,22 @@ def loss_gap_table(table_s1, paper_s1, n_data):
             paper = paper_s1["uphill"].get((1, n), np.nan) - paper_s1["downhill"].get((1, n), np.nan)
             rows.append([f"{n:,}", f"{ours:.2g} ({paper:.2g})"])
     return markdown_table(["$N_{data}$", "mean loss difference of connected minima"], rows)
+
+
+def fig_s4_verdict(curves, bottom=0.25):
+    """One sentence per database of {(H, N_data): (train losses, test losses)}: whether
+    the mean reduced test loss rises or falls towards the bottom of the train landscape
+    (its lowest bin against the mean of the other bins below ``bottom``), the SI's
+    reading of Fig. S4."""
+    out = []
+    for (h, n), (train, test) in sorted(curves.items()):
+        x, y, _ = fig_s4_curve(train, test)
+        low = y[x < bottom]
+        if len(low) < 2:
+            out.append(f"H = {h}, $N_{{data}}$ = {n:,}: too few minima near the bottom to tell.")
+            continue
+        trend = "rises" if low[0] > low[1:].mean() else "falls"
+        out.append(f"H = {h}, $N_{{data}}$ = {n:,}: the test loss {trend} towards the bottom "
+                   f"({low[0]:.2f} in the lowest bin against {low[1:].mean():.2f} in the others below "
+                   f"{bottom:g}; {len(train)} minima).")
+    return " ".join(out)

@@ -76,6 +76,9 @@ def energy_gradient_flat(x, grad, types, sig2, eps, a_coef, b_coef, rc2, box, n_
                         s = dx * dx + dy * dy + dz * dz
                         if s >= rc2_ij:
                             continue
+                        if s == 0.0:  # coincident atoms: infinite energy, not inf - inf = nan
+                            energy = np.inf
+                            continue
                         phi, d1, _ = _pair(s, sig2[ti, tj], eps[ti, tj], a_coef[ti, tj],
                                            b_coef[ti, tj], rc2_ij)
                         energy += phi
@@ -170,6 +173,9 @@ class BinaryLJ:
         if np.any(sig <= 0) or np.any(eps <= 0) or np.any(sig != sig.T) or np.any(eps != eps.T):
             raise ValueError("sigma and epsilon must be symmetric 2x2 with positive entries")
         self.box = (self.n_atoms / self.density) ** (1.0 / 3.0)
+        if not np.isfinite(self.box):
+            raise ValueError(f"density {density!r} is too small: the box side (N / density)^(1/3) "
+                             "is beyond the float range")
         rc = self.cutoff * sig
         if rc.max() >= self.box:
             raise ValueError(f"the largest cutoff {rc.max():.3f} must be below the box side "
@@ -202,11 +208,13 @@ class BinaryLJ:
         return x.reshape(-1)
 
     def energy(self, x):
-        """Potential energy (eps_AA) of coordinates x (N, 3) or (3N,)."""
+        """Potential energy (eps_AA) of coordinates x (N, 3) or (3N,); ``inf`` if two
+        atoms (or an atom and an image of another) coincide."""
         return self.energy_gradient(x)[0]
 
     def energy_gradient(self, x):
-        """Energy and gradient (same shape as x)."""
+        """Energy and gradient (same shape as x). Coincident atoms: energy ``inf``, and
+        the gradient leaves their pair out."""
         flat = self._flat(x)
         grad = np.empty_like(flat)
         e = energy_gradient_flat(flat, grad, *self._params)
@@ -220,8 +228,10 @@ class BinaryLJ:
         return energy_gradient_many(X, *self._params)
 
     def hessian(self, x):
-        """Hessian (3N, 3N) of the energy at x."""
+        """Hessian (3N, 3N) of the energy at x; ValueError if two atoms coincide."""
         flat = self._flat(x)
+        if not np.isfinite(energy_gradient_flat(flat, np.empty_like(flat), *self._params)):
+            raise ValueError("x has coincident atoms: the Hessian is not defined there")
         return hessian_flat(flat, np.empty((flat.size, flat.size)), *self._params)
 
     def random_configuration(self, rng=None):

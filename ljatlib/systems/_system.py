@@ -94,9 +94,7 @@ class System:
         Lanczos (ARPACK's ``eigsh``, one eigenpair) on the Hessian with its zero modes
         shifted up out of the way (by more than the lowest eigenvalue can be), started
         from ``v0`` (the previous step's eigenvector, or a band tangent; the full
-        diagonalisation if Lanczos does not converge). Measured on a BLJ256 minimum
-        (768 coordinates): 7 ms from a good start, 185 ms for the full
-        diagonalisation. ``hessian``: the Hessian at ``x`` if already computed."""
+        diagonalisation if Lanczos does not converge). ``hessian``: the Hessian at ``x`` if already computed."""
         if self.n <= dense_below:
             vals, vecs = self.projected_hessian_eigh(x)
             return float(vals[0]), vecs[:, 0]

@@ -153,13 +153,8 @@ def eigenvector_following(system, x0, tol=1e-9, max_iter=1000, max_step=0.3, neg
     while it is not negative) and Newton in the rest, by a Cholesky solve
     (:func:`_partitioned_step`); the full EF step is the fallback where that part of
     the Hessian is not positive definite, and a converged point is checked by one
-    full diagonalisation. Measured (``benchmarks/bench_ts_search.py``, 9 BLJ256 band
-    maxima, 2 cores): a step 14 ms + 39 ms (Cholesky, Lanczos) against 180 ms for the
-    diagonalisation; 5.2x less time over the 9 searches; 5 converged against the full
-    EF's 6, 4 of them to the same transition state. A whole BLJ256 build gains little:
-    its bands cost more than its searches (10 minutes side by side, one core each,
-    basin-hopping 200 steps: 87 minima, 44 transition states, 40 joined; the full EF
-    85, 44, 42). While climbing (no negative eigenvalue yet) this path follows the
+    full diagonalisation (its cost against the full diagonalisation:
+    ``docs/decisions.md``). While climbing (no negative eigenvalue yet) this path follows the
     direction itself, not the Hessian mode overlapping it most, so from such a start
     it can reach another transition state."""
     x0 = np.asarray(x0, float).ravel()

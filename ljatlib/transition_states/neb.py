@@ -112,17 +112,11 @@ def dneb(system, x_start, x_end, n_images=20, k=50.0, tol=1e-2, max_iter=1000, m
         band is converged. Default 1e-2, pele's ``NEBDriver`` default (its
         ``NEBquenchParams`` tol, to which pele maps OPTIM's NEWCONNECT RMStol): the band
         only has to bring its maxima near the transition states, and
-        eigenvector-following converges them (to RMS 1e-6 and below) from there.
-        Measured (``benchmarks/bench_connect.py``, 20 images): neither ljatlib's band
-        nor pele's reaches RMS 1e-4 within 1000 iterations on LJAT3 or a (3, 3) MLP
-        loss (on LJAT3 they stall near 0.1-0.5), so with 1e-4 every band runs to ``max_iter``;
-        with 1e-2 some bands stop early, and the same LJAT3 pairs are connected with
-        as many converged transition states, in about 2/3 of the time.
+        eigenvector-following converges them (to RMS 1e-6 and below) from there
+        (why not 1e-4: ``docs/decisions.md``).
     max_iter : int
-        LBFGS iterations at most (default 1000). Not lowered to pele's default
-        (``iter_density`` 10 per image, 220 for 20 images): on LJAT3 220 is enough,
-        but on the MLP loss of ``tests/test_landscape.py`` (seed 2) bands of 220 or
-        500 iterations leave minima unconnected that bands of 1000 connect.
+        LBFGS iterations at most (default 1000, more than pele's 10 per image: see
+        ``docs/decisions.md``).
     max_step : float
         Largest LBFGS step (Euclidean norm over the whole band).
 
