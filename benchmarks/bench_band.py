@@ -82,12 +82,12 @@ def plot(result):
     rows = result["rows"]
     impls = [("many", "fun_grad_many (one call)", "#1f77b4"), ("loop", "loop over fun_grad", "#9467bd"),
              ("numpy", "loop over numpy", "#ff7f0e")]
-    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    fig, ax = plt.subplots(figsize=(6.8, 4.0))
     common.timing_bars(ax, rows, impls, "many",
                        [f"H = {tuple(r['hidden'])}, N = {r['n_data']:,}" for r in rows])
     ax.set_xlabel(f"milliseconds per band of {result['n_images']} images (best of repeats)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=7, frameon=False)
-    ax.set_title(f"{result['machine']['cpu']}, {result['machine']['numba_threads']} threads", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=9, frameon=False)
+    ax.set_title(f"{result['machine']['cpu']}, {result['machine']['numba_threads']} threads", fontsize=9)
     fig.tight_layout()
     return fig
 

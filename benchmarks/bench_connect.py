@@ -310,7 +310,7 @@ def plot(result):
     sides = [("ljatlib", f"ljatlib connect ({result['machine']['numba_threads']} numba threads)", "#1f77b4"),
              ("ljatlib_one_thread", "ljatlib connect (1 numba thread)", "#9ecae1"),
              ("pele", "pele DoubleEndedConnect", "#2ca02c")]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 1.2 + 0.9 * len(systems)))
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.2 + 1.1 * len(systems)), sharey=True)
     for ax, (key, title) in zip(axes, metrics):
         height = 0.27
         for k, (side, label, color) in enumerate(sides):
@@ -325,19 +325,19 @@ def plot(result):
             for yy, v, sysres in zip(ys, vals, [s for s in systems if side in s]):
                 extra = (f" ({sysres[side]['n_success']}/{sysres[side]['n_pairs']})"
                          if key == "connections_per_minute" else "")
-                ax.text(v, yy, f" {v:.3g}{extra}", va="center", fontsize=7)
+                ax.text(v, yy, f" {v:.3g}{extra}", va="center", fontsize=9)
         ax.set_yticks(range(len(systems)))
-        ax.set_yticklabels([s["name"] for s in systems], fontsize=8)
-        ax.invert_yaxis()
+        ax.set_yticklabels(["\n".join(s["name"].rsplit(", ", 1)) for s in systems], fontsize=9)
         ax.set_xlabel(title, fontsize=9)
-        ax.set_xlim(0, 1.35 * max([s[side][key] for s in systems for side, _, _ in sides if side in s] + [1e-9]))
+        ax.set_xlim(0, 1.6 * max([s[side][key] for s in systems for side, _, _ in sides if side in s] + [1e-9]))
+    axes[0].invert_yaxis()  # shared with axes[1]
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)
     s = result["settings"]
     fig.suptitle(f"TS RMS gradient < {s['ts_tol']:g}, DNEB {s['n_images']} images, band RMS force "
-                 f"{s['neb_tol']:g}, at most {s['neb_max_iter']} band iterations (same on both sides; "
-                 f"higher is better; in brackets: pairs connected / tried)", fontsize=8)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+                 f"{s['neb_tol']:g},\nat most {s['neb_max_iter']} band iterations, same on both sides "
+                 f"(higher is better; in brackets: pairs connected / tried)", fontsize=9)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
 
 

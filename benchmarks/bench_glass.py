@@ -118,7 +118,7 @@ def markdown(result, label):
 
 def plot(result):
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.4))
     names = [r["name"] for r in result["systems"]]
     x = np.arange(len(names))
     for offset, key, label in ((-0.27, "ours_us", "ljatlib, one call"),
@@ -134,7 +134,7 @@ def plot(result):
     axes[1].set_ylabel("milliseconds per quench from random")
     for ax in axes:
         ax.set_xticks(x, names)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     return fig

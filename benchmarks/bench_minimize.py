@@ -79,13 +79,13 @@ def plot(result):
         if f"{key}_us" in result:
             names.append(label)
             values.append(result[f"{key}_us"])
-    fig, ax = plt.subplots(figsize=(7, 2.8))
+    fig, ax = plt.subplots(figsize=(6.8, 2.8))
     bars = ax.barh(names[::-1], values[::-1], color=["#1f77b4", "#1f77b4", "#ff7f0e", "#2ca02c"][:len(names)][::-1])
     ax.set_xscale("log")
     ax.set_xlabel("microseconds per LJAT3 minimisation (D2 starts, RMS gradient < 1e-6)")
     for bar, v in zip(bars, values[::-1]):
         ax.text(v * 1.1, bar.get_y() + bar.get_height() / 2, f"{v:.3g} us ({v / result['ours_us']:.0f}x)",
-                va="center", fontsize=8)
+                va="center", fontsize=9)
     ax.set_xlim(min(values) / 2, max(values) * 20)
     fig.tight_layout()
     return fig

@@ -201,16 +201,16 @@ def plot(result):
              ("hessian", f"full Hessian, N = {result['n_hess']:,}")]
     impls = [("ours", "ljatlib", "#1f77b4"), ("jax", "JAX (jit, CPU)", "#2ca02c"),
              ("numpy", "numpy", "#ff7f0e")]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.4))
     for ax, (kind, title) in zip(axes, kinds):
         rows = result[kind]
         common.timing_bars(ax, rows, impls, "ours", [f"H = {tuple(r['hidden'])}" for r in rows])
         ax.set_xlabel("milliseconds per call (best of repeats)")
         ax.set_title(title, fontsize=10)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
     fig.suptitle(f"{result['machine']['cpu']}, {result['machine']['numba_threads']} threads "
-                 "(ratios: time / ljatlib's time)", fontsize=8)
+                 "(ratios: time / ljatlib's time)", fontsize=9)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 

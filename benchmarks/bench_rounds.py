@@ -111,13 +111,13 @@ def markdown(result, label):
 
 def plot(result):
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots(figsize=(6.8, 3.2))
     runs = result["runs"]
     ax.barh([r["method"] for r in runs][::-1], [r["seconds"] for r in runs][::-1],
             color=["tab:blue", "tab:blue", "grey"])
     for i, r in enumerate(runs[::-1]):
         ax.text(r["seconds"], i, f"  {r['n_minima']} minima, {r['unconnected']} unconnected",
-                va="center", fontsize=8)
+                va="center", fontsize=9)
     ax.set_xlabel(f"seconds to connect {result['basin_hopping_minima']} basin-hopping minima "
                   f"(MLP (3,), {result['n_data']} data)")
     ax.set_xlim(0, 1.45 * max(r["seconds"] for r in runs))

@@ -113,7 +113,7 @@ def markdown(result, label):
 
 def plot(result):
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.4))
     steps = result["step_ms"]
     labels = ["Hessian", "full\ndiagonalisation", "Lanczos\nlowest mode", "partitioned\nstep"]
     axes[0].bar(labels, [steps[k] for k in ("hessian", "full_diagonalisation", "lanczos",
@@ -132,7 +132,7 @@ def plot(result):
     axes[1].set_ylabel("partitioned, seconds per search")
     for ax in axes:
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -83,7 +83,7 @@ def timing_bars(ax, rows, impls, reference, labels):
         ax.barh([s[0] for s in shown], [s[1] for s in shown], height, color=color, label=label)
         for y, v, row in shown:
             text = f"{v:.3g} ms" + ("" if key == reference else f" ({v / row[f'{reference}_ms']:.1f}x)")
-            ax.text(v * 1.1, y, text, va="center", fontsize=7)
+            ax.text(v * 1.1, y, text, va="center", fontsize=9)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(labels)
     ax.invert_yaxis()

@@ -44,6 +44,11 @@ PAGE_PROBLEMS = r"""() => {
   for (const img of document.querySelectorAll('img')) {
     if (!img.complete || img.naturalWidth === 0) problems.push(`image not loaded: ${img.src.slice(0, 80)}`);
   }
+  for (const img of column.querySelectorAll('.cell_output img')) {  // figures laid out for the column
+    const shown = img.getBoundingClientRect().width;
+    if (img.naturalWidth > 0 && shown > 0 && shown < 0.9 * img.naturalWidth)
+      problems.push(`figure shrunk to ${Math.round(100 * shown / img.naturalWidth)} %: ${img.src.slice(-40)}`);
+  }
   for (const a of document.querySelectorAll('a[href^="http"]')) {
     const host = new URL(a.href).hostname;
     if (/\.(md|py|ipynb|txt|yml|yaml|json|csv)$/i.test(host))
@@ -182,8 +187,9 @@ def test_movie_s1_plays_without_a_kernel(page, site):
 @pytest.mark.browser
 @pytest.mark.parametrize("name", PAGES)
 def test_page_reads_cleanly(page, site, name):
-    """No console errors (the fixture), no stderr or progress bars, images loaded, wide
-    tables and code in their own scroll box, no links to a file name taken for a host."""
+    """No console errors (the fixture), no stderr or progress bars, images loaded and
+    figures shown at >= 90 % of their size, wide tables and code in their own scroll
+    box, no links to a file name taken for a host."""
     page.goto(site + name + ".html")
     page.wait_for_load_state("load")
     page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)

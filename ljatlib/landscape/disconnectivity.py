@@ -111,7 +111,7 @@ def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=
     levels = top + step * 0.5 - step * np.arange(n_levels)
     roots = superbasin_tree(energies, edges, levels)
     leaves = _layout(roots, energies)
-    ax = ax or plt.subplots(figsize=(7, 5))[1]
+    ax = ax or plt.subplots(figsize=(6.8, 5))[1]
     norm = cmap_ = None
     if values:
         vals = np.array([v for v in values.values() if np.isfinite(v)])

@@ -57,7 +57,7 @@ def plot_basin_map(ax, grid, labels, title=None, legend=False):
 
 def add_class_legend(ax, **kwargs):
     handles = [Patch(color=CLASS_COLORS[c], label=CLASS_NAMES[c]) for c in CLASS_COLORS]
-    ax.legend(handles=handles, **{"loc": "upper right", "fontsize": 7, **kwargs})
+    ax.legend(handles=handles, **{"loc": "upper right", "fontsize": 9, **kwargs})
 
 
 def plot_cluster(ax, x, title=None):
@@ -76,7 +76,7 @@ def plot_cluster(ax, x, title=None):
     ax.set_ylim(p[:, 1].min() - 0.6, p[:, 1].max() + 0.6)
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     return ax
 
 

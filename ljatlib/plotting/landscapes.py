@@ -101,15 +101,16 @@ def plot_profile(ax, pathway, gmin_energy=None, marker_frame=None):
     """Loss against integrated path length s, minima as circles, TS as triangles."""
     ax.plot(pathway.s, pathway.energies, color="k", lw=1)
     ax.plot(pathway.s[pathway.minimum_frames], pathway.energies[pathway.minimum_frames], "o",
-            ms=4, color="#1f77b4")
+            ms=4, color="#1f77b4", label="minimum")
     ax.plot(pathway.s[pathway.ts_frames], pathway.energies[pathway.ts_frames], "^", ms=4,
-            color="#d62728")
+            color="#d62728", label="transition state")
     if gmin_energy is not None:
         low = np.flatnonzero(np.isclose(pathway.energies[pathway.minimum_frames], gmin_energy,
                                         atol=1e-9, rtol=0))
         for k in low:
             f = pathway.minimum_frames[k]
-            ax.plot(pathway.s[f], pathway.energies[f], "*", ms=11, color="#ff7f0e", zorder=3)
+            ax.plot(pathway.s[f], pathway.energies[f], "*", ms=11, color="#ff7f0e", zorder=3,
+                    label="global minimum" if k == low[0] else None)
     if marker_frame is not None:
         ax.axvline(pathway.s[marker_frame], color="#ff7f0e", lw=1)
     ax.set_xlabel("integrated path length $s$")
@@ -121,19 +122,20 @@ def plot_fig_s3(pathway, maps, grid, gmin_energy=None):
     """Fig. S3: the loss profile with the D3 prediction map of each minimum beneath it,
     in the pathway's order. ``maps``: labels per minimum (n_minima, n_points)."""
     n = len(pathway.minimum_frames)
-    fig = plt.figure(figsize=(max(7.0, 1.15 * n), 5.2))
+    fig = plt.figure(figsize=(6.8, 5.2))
     ax = fig.add_axes([0.1, 0.42, 0.88, 0.53])
     plot_profile(ax, pathway, gmin_energy)
+    ax.legend(fontsize=9, loc="upper right")
     for k, f in enumerate(pathway.minimum_frames):
         ax.annotate(str(k + 1), (pathway.s[f], pathway.energies[f]), textcoords="offset points",
-                    xytext=(0, -12), ha="center", fontsize=7)
+                    xytext=(0, -13), ha="center", fontsize=9)
     width = 0.88 / n
     for k in range(n):
         sub = fig.add_axes([0.1 + k * width, 0.04, width * 0.95, 0.26])
         plot_grid_image(sub, grid, basin_image(grid, maps[k]))
         sub.set_xticks([])
         sub.set_yticks([])
-        sub.set_title(str(k + 1), fontsize=7, pad=2)
+        sub.set_title(str(k + 1), fontsize=9, pad=2)
     return fig
 
 
@@ -171,17 +173,17 @@ class MovieS1:
         return path
 
 
-def movie_s1(pathway, net, grid, frame_indices, gmin_energy=None, dpi=60):
+def movie_s1(pathway, net, grid, frame_indices, gmin_energy=None, dpi=100):
     """Render Movie S1: for each frame index, the loss profile with the current position
     and the D3 prediction map of those weights."""
     maps = prediction_maps(net, pathway.frames[frame_indices], grid)
     pngs = []
-    fig, (ax_p, ax_m) = plt.subplots(1, 2, figsize=(8, 3.4), gridspec_kw={"width_ratios": [1.5, 1]})
+    fig, (ax_p, ax_m) = plt.subplots(1, 2, figsize=(6.8, 2.9), gridspec_kw={"width_ratios": [1.5, 1]})
     for f, labels in zip(frame_indices, maps):
         ax_p.clear()
         ax_m.clear()
         plot_profile(ax_p, pathway, gmin_energy, marker_frame=f)
-        ax_p.set_title(f"s = {pathway.s[f]:.2f}, L = {pathway.energies[f]:.5f}", fontsize=9)
+        ax_p.set_title(f"s = {pathway.s[f]:.2f}, L = {pathway.energies[f]:.5f}", fontsize=10)
         plot_basin_map(ax_m, grid, labels)
         fig.tight_layout()
         buf = io.BytesIO()
@@ -216,19 +218,19 @@ def fig_s4_curve(train_loss, test_loss, n_bins=100):
 def plot_fig_s4(curves):
     """Fig. S4 from {(H, N_data): (train losses, test losses)} of the minima."""
     hidden = sorted({h for h, _ in curves})
-    fig, axes = plt.subplots(1, len(hidden), figsize=(4.2 * len(hidden), 3.6), squeeze=False,
-                             sharey=True)
-    for ax, h in zip(axes[0], hidden):
+    fig, axes = plt.subplots(len(hidden), 1, figsize=(6.8, 3.4 * len(hidden)), squeeze=False,
+                             sharex=True)
+    for ax, h in zip(axes[:, 0], hidden):
         for (hh, n), (train, test) in sorted(curves.items()):
             if hh != h:
                 continue
             x, y, c = fig_s4_curve(train, test)
             ax.plot(x, y, "o-", ms=3, lw=1, label=f"$N_{{data}}$ = {n:,} ({len(train)} minima)")
         ax.set_title(f"H = {h}")
-        ax.set_xlabel("reduced train loss")
-        ax.legend(fontsize=7)
+        ax.set_ylabel("mean reduced test loss")
+        ax.legend(fontsize=9)
         ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("mean reduced test loss")
+    axes[-1, 0].set_xlabel("reduced train loss")
     fig.tight_layout()
     return fig
 
@@ -237,7 +239,7 @@ def plot_line_profile(profile, gmin_energy=None, title=None):
     """Energy along the straight line between two minima (a
     :class:`~ljatlib.landscape.interpolation.LineProfile`) and the minimum reached by a
     quench from each point, coloured by basin. Returns the figure."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    fig, ax = plt.subplots(figsize=(6.8, 4.0))
     ax.semilogy(profile.s, profile.line_energy, "k-", lw=1, label="loss on the line")
     ok = profile.basin >= 0
     ax.scatter(profile.s[ok], profile.quench_energy[ok], c=profile.basin[ok], cmap="tab20",
@@ -247,7 +249,7 @@ def plot_line_profile(profile, gmin_energy=None, title=None):
     ax.set_xlabel("s (fraction of the straight line)")
     ax.set_ylabel("loss")
     ax.set_title(title or f"{profile.n_basins} distinct minima reached from the line")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=1, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -92,20 +92,21 @@ def fig_s2(d1, grid, grid_labels, widths=(3, 4, 5, 6, 10, 15), steps=(0, 1, 2, 5
 
 def plot_fig_s2(result, max_step_label="starts"):
     """The two panels of Fig. S2: AUC against steps from convergence, one line per width."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=False)
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.4), sharey=False)
     x = np.arange(len(result.steps))
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(result.widths)))
-    for ax, values, title in ((axes[0], result.auc_d1, "(a) D1 test sequences, same k"),
+    for ax, values, title in ((axes[0], result.auc_d1, "(a) D1 test, same k"),
                               (axes[1], result.auc_d3, "(b) D3")):
         for width, row, color in zip(result.widths, values, colors):
             ax.plot(x, row, "o-", color=color, label=f"{width} nodes")
-        ax.set_xticks(x, [str(k) for k in result.steps[:-1]] + [max_step_label])
+        ax.set_xticks(x, [str(k) for k in result.steps[:-1]] + [max_step_label], rotation=45)
         ax.set_xlabel("steps from convergence k")
         ax.set_ylabel("AUC")
         ax.set_title(title)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=min(len(result.widths), 6),
+               fontsize=9, frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -123,5 +124,5 @@ def plot_roc(ax, fpr, tpr, label):
     ax.set_xlabel("false positive rate $F_{pr}$")
     ax.set_ylabel("true positive rate $T_{pr}$")
     ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=9)
     return ax

@@ -22,7 +22,7 @@ import math
 import numba
 import numpy as np
 
-from .._validation import check_coords_3x3
+from .._validation import as_finite_real, check_coords_3x3
 
 # Pairs in the order (s12, s13, s23): atoms (0, 1), (0, 2), (1, 2).
 PAIRS = ((0, 1), (0, 2), (1, 2))
@@ -202,12 +202,7 @@ def _hessian_batch(x, z):
 def _real_z(z):
     if type(z) is float and math.isfinite(z):  # the common case, quickly
         return z
-    zz = np.asarray(z)
-    if zz.ndim != 0 or zz.dtype.kind not in "biuf":
-        raise TypeError(f"z must be a real number, got {z!r}")
-    if not np.isfinite(zz):
-        raise ValueError(f"z must be finite, got {z!r}")
-    return float(zz)
+    return as_finite_real(z, "z")
 
 
 def _coords(x):
