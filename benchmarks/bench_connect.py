@@ -145,7 +145,7 @@ class _Counted:
 def run_ljatlib(system, minima, energies, pairs, settings, push_off):
     """Connect each pair from scratch with ljatlib; a list of per-pair dicts."""
     from ljatlib.landscape import connect
-    lc = sys.modules["ljatlib.landscape.connect"]  # the module (the package exports the function)
+    lc = sys.modules["ljatlib.landscape._connect"]  # the module (the package exports the function)
     from ljatlib.storage import Database
     counted = _Counted(system)
     ef = lc.eigenvector_following

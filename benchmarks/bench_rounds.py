@@ -28,7 +28,7 @@ import numpy as np
 import common
 from ljatlib._tables import markdown_table
 from ljatlib.landscape import connect_to_global_minimum
-from ljatlib.landscape.explore import store_basin_hopping_minima
+from ljatlib.landscape import store_basin_hopping_minima
 from ljatlib.landscape.rounds import connect_in_rounds
 from ljatlib.paper.builds import LandscapeSpec, landscape_problem
 from ljatlib.storage import Database

@@ -13,7 +13,7 @@ from ljatlib.storage import Database
 from ljatlib.transition_states import connected_minima, eigenvector_following
 from ljatlib.transition_states.eigenvector_following import tighten_minimum
 
-connect_module = importlib.import_module("ljatlib.landscape.connect")  # not the function
+connect_module = importlib.import_module("ljatlib.landscape._connect")
 
 
 @pytest.fixture(scope="module")

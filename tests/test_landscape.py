@@ -101,7 +101,7 @@ def test_superbasins_and_disconnectivity_graph():
 def test_connect_searches_between_aligned_copies(monkeypatch):
     """The DNEB of a connection runs between m1 and the copy of m2 closest to it."""
     import importlib
-    connect_module = importlib.import_module("ljatlib.landscape.connect")  # not the function
+    connect_module = importlib.import_module("ljatlib.landscape._connect")
     from ljatlib.systems.mindist import network_align
     net = MLP((3,))
     system = network_system(net, np.ones((4, 2)), np.array([0, 1, 2, 3]))
@@ -130,7 +130,7 @@ def scripted_connect(monkeypatch, search):
     ``connect`` replaced by ``search(n, db, id_a, id_b)`` (n: 1 for the first call),
     which returns whether the pair ended up connected. Returns (module, db, old, other, calls)."""
     import sys
-    connect_module = sys.modules["ljatlib.landscape.connect"]  # the package's `connect` is the function
+    connect_module = sys.modules["ljatlib.landscape._connect"]  # the package's `connect` is the function
     db = Database(":memory:")
     old = db.add_minimum(-1.0, [0.0, 0.0])[0]
     other = db.add_minimum(-0.5, [1.0, 0.0])[0]
@@ -187,7 +187,7 @@ def test_connect_aligns_only_the_local_minima(monkeypatch, graph_minima, pairs):
     """With graph_minima="local" the Dijkstra graph holds the minima joined to either end
     and those the call found, so a stored minimum elsewhere costs no alignment."""
     import sys
-    connect_module = sys.modules["ljatlib.landscape.connect"]
+    connect_module = sys.modules["ljatlib.landscape._connect"]
     db = Database(":memory:")
     a = db.add_minimum(-1.0, [0.0, 0.0])[0]
     b = db.add_minimum(-0.9, [1.0, 0.0])[0]

@@ -4,9 +4,9 @@ disconnectivity graphs. They know nothing of networks or of the paper; the paper
 databases (:mod:`ljatlib.paper`) are built on them."""
 
 from .basinhopping import BasinHoppingResult, basin_hopping
-from .connect import connect, connect_to_global_minimum, joined_to, search_pair
+from ._connect import connect, connect_to_global_minimum, joined_to, search_pair
 from .disconnectivity import disconnectivity_graph, superbasin_tree
-from .explore import ExploreReport, explore
+from ._explore import ExploreReport, explore, store_basin_hopping_minima
 from .graph import BarrierTable, barriers_to_global_minimum, landscape_graph, minimax_path, ts_barriers
 from .interpolation import LineProfile, line_profile
 from ._settings import SearchSettings
@@ -16,4 +16,4 @@ __all__ = ["basin_hopping", "BasinHoppingResult", "connect", "connect_to_global_
            "search_pair", "landscape_graph", "minimax_path", "ts_barriers",
            "barriers_to_global_minimum", "BarrierTable", "disconnectivity_graph", "superbasin_tree",
            "explore", "ExploreReport", "line_profile", "LineProfile", "connect_in_rounds",
-           "find_transition_states", "SearchSettings"]
+           "find_transition_states", "SearchSettings", "store_basin_hopping_minima"]

@@ -2,7 +2,7 @@
 how far its band relaxes, and where eigenvector-following goes from the band's maxima.
 
 :func:`trace_search` runs the first two stages of a connection search
-(:func:`~ljatlib.landscape.connect.band_transition_states`, same settings) between two
+(:func:`~ljatlib.landscape._connect.band_transition_states`, same settings) between two
 minima and records them instead of storing transition states. On the LJAT3 cluster
 the band maximum lies within 0.005 of the transition state; on the network losses of
 the S3 landscapes chapter (one hidden layer as well as two) the band stops far from
@@ -24,7 +24,7 @@ from ..storage import SameMinimum
 from ..transition_states import dneb
 from .basinhopping import basin_hopping
 from ._settings import SearchSettings
-from .connect import refine_band_maxima
+from ._connect import refine_band_maxima
 
 
 @dataclass
@@ -68,7 +68,7 @@ def trace_search(system, x1, x2, settings=None, align=True, **changes):
     """The band and eigenvector-following stages of a search from minimum ``x1`` to
     minimum ``x2`` ((n,) each; ``x2`` replaced by its copy closest to ``x1`` if
     ``align``), with the :class:`~ljatlib.landscape.SearchSettings` ``settings``
-    (``changes`` applied) as :func:`~ljatlib.landscape.connect.search_pair` uses them.
+    (``changes`` applied) as :func:`~ljatlib.landscape._connect.search_pair` uses them.
     Returns a :class:`SearchTrace`."""
     s = SearchSettings.resolve(settings, **changes)
     x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()

@@ -4,7 +4,7 @@ PATHSAMPLE's way of using many cores: one process keeps the database and decides
 to search; the searches themselves (a DNEB and eigenvector-following from its maxima,
 push-offs and minimisations: nearly all the time) run anywhere, here on Dask workers,
 and return what they found. Each round takes up to ``batch`` minima still to connect
-and searches, for each, the gap that :func:`~ljatlib.landscape.connect.connect` would
+and searches, for each, the gap that :func:`~ljatlib.landscape._connect.connect` would
 search next (Dijkstra on the graph of the minima joined to it or to the global minimum
 and those its own searches found). The results are stored in the order the searches
 were set up, so a database depends on ``batch`` but not on how many workers ran it,
@@ -30,7 +30,7 @@ from ..optimize import CONVERGED
 from ..storage import SameMinimum
 from ..transition_states.eigenvector_following import tighten_minimum
 from ._settings import SearchSettings
-from .connect import band_transition_states, choose_gap
+from ._connect import band_transition_states, choose_gap
 from ._unionfind import DisjointSets
 from .graph import component_labels, landscape_graph
 
@@ -67,7 +67,7 @@ def find_transition_states(system, x1, x2, settings=None, align=True, stop_when_
     """One search between minima ``x1`` and ``x2`` (n,), without a database.
 
     ``x2`` is replaced by its copy closest to ``x1`` if ``align``. Transition states
-    from :func:`~ljatlib.landscape.connect.band_transition_states` with ``settings``
+    from :func:`~ljatlib.landscape._connect.band_transition_states` with ``settings``
     (a :class:`SearchSettings`, ``changes`` applied); each pushed-off minimum is
     identified with an end or an earlier one (:class:`~ljatlib.storage.SameMinimum`
     with the settings' ``energy_tol``, 1e-4 if None, and ``system.same_structure``),
@@ -219,7 +219,7 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 
-    As :func:`~ljatlib.landscape.connect.connect_to_global_minimum`, but the searches
+    As :func:`~ljatlib.landscape._connect.connect_to_global_minimum`, but the searches
     of a round are independent, so ``client`` (a ``distributed.Client``) can run them
     in parallel. Each minimum gets at most ``max_attempts`` searches towards the global
     minimum of the moment it was taken up (its aim). When a search finds a lower
@@ -230,7 +230,7 @@ def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progres
     when it has used its attempts, the others stop too. ``settings`` (a
     :class:`SearchSettings`, ``changes`` applied; ``energy_tol`` defaults to the
     database's) say how each search runs and which gap it takes, as in
-    :func:`~ljatlib.landscape.connect.connect`.
+    :func:`~ljatlib.landscape._connect.connect`.
     Resumable: it starts from what the database holds. ``stop`` (e.g. a
     ``threading.Event``): once set, :class:`Stopped` is raised before the next round.
     ``checkpoint`` (a meta-table key, e.g. ``"connect_in_rounds"``): the driver's state

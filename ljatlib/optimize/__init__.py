@@ -1,8 +1,8 @@
 """Local minimisation: GMIN-style LBFGS (generic and batched LJAT3) and the
 steepest-descent reference used to define basins of attraction."""
 
-from .lbfgs import (CONVERGED, MAX_ITERATIONS, NON_FINITE, STATUS_NAMES, LBFGSParams,
-                    MinimizeResult, lbfgs, lbfgs_many)
+from ._lbfgs import (CONVERGED, MAX_ITERATIONS, NON_FINITE, STATUS_NAMES, LBFGSParams,
+                     MinimizeResult, lbfgs, lbfgs_many)
 from .ljat3_batch import Sequences, minimize_ljat3
 
 __all__ = ["lbfgs", "lbfgs_many", "minimize_ljat3", "LBFGSParams", "MinimizeResult", "Sequences",

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._validation import as_finite_real, check_coords_3x3
 from ..potentials.ljat3 import energy_gradient_flat
-from .lbfgs import (CONVERGED, MAX_HALVINGS, MAX_ITERATIONS, NON_FINITE, MinimizeResult,
+from ._lbfgs import (CONVERGED, MAX_HALVINGS, MAX_ITERATIONS, NON_FINITE, MinimizeResult,
                     _params, capped_step_factor, dot, lbfgs_direction, update_memory)
 
 NDOF = 9

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from .._validation import check_coords_3x3
 from ..potentials.ljat3 import energy_gradient_flat
-from .lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, MinimizeResult
+from ._lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, MinimizeResult
 
 
 def _fun_grad(z):

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._validation import check_coords_3x3
 from ..potentials.ljat3 import energy_gradient_flat
-from .lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, dot
+from ._lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, dot
 from .ljat3_batch import NDOF, minimize_ljat3
 
 # Dormand-Prince 5(4) tableau (autonomous system, so the nodes are not needed). The

@@ -48,9 +48,9 @@ from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
-from ..landscape.connect import joined_to
+from ..landscape import joined_to
 from ..landscape.diagnostics import quench_census
-from ..landscape.explore import store_basin_hopping_minima
+from ..landscape import store_basin_hopping_minima
 from .glass import GlassLandscape, GlassSpec, glass_setup
 from ..landscape.rounds import connect_in_rounds
 from ..systems import System, network_system
@@ -224,7 +224,7 @@ def _setup(spec):
 def build_landscape(spec, path=None, progress=False, client=None, minima_only=False, stop=None):
     """Build (or finish) the database of ``spec``; returns its path.
 
-    Basin-hopping (:func:`~ljatlib.landscape.explore.store_basin_hopping_minima`; done
+    Basin-hopping (:func:`~ljatlib.landscape.store_basin_hopping_minima`; done
     once, then marked in the meta table), connection of every minimum to the global
     minimum in rounds of ``CONNECT_BATCH`` searches
     (:func:`~ljatlib.landscape.rounds.connect_in_rounds`), then (for a network) the

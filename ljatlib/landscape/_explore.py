@@ -8,7 +8,7 @@ import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
 from .basinhopping import basin_hopping
-from .connect import connect_to_global_minimum
+from ._connect import connect_to_global_minimum
 
 
 @dataclass
