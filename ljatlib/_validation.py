@@ -28,13 +28,11 @@ def as_finite_array(a, name, ndim=None, shape_tail=None):
     """
     try:
         raw = np.asarray(a)
-        if raw.dtype.kind == "c":
-            raise TypeError(f"{name} must be real, got complex values")
-        arr = np.ascontiguousarray(raw, dtype=np.float64)
-    except (ValueError, TypeError) as err:
-        if isinstance(err, TypeError) and str(err).startswith(name):
-            raise
+        arr = None if raw.dtype.kind == "c" else np.ascontiguousarray(raw, dtype=np.float64)
+    except (ValueError, TypeError) as err:  # strings, ragged nesting
         raise ValueError(f"{name} must be an array of real numbers: {err}") from None
+    if arr is None:
+        raise TypeError(f"{name} must be real, got complex values")
     if ndim is not None:
         allowed = (ndim,) if np.isscalar(ndim) else tuple(ndim)
         if arr.ndim not in allowed:

@@ -13,7 +13,8 @@ The data sets D1-D3 live in :mod:`ljatlib.data`. Nothing below this layer import
 from .builds import (Landscape, LandscapeSpec, build_landscape, build_landscapes, chapter_specs,
                      landscape_path, landscape_quench_census, landscape_status, open_landscape)
 from .glass import GlassLandscape, GlassSpec, glass_chapter_specs
+from ._spec import BuildSpec
 
-__all__ = ["Landscape", "LandscapeSpec", "build_landscape", "build_landscapes", "chapter_specs",
+__all__ = ["BuildSpec", "Landscape", "LandscapeSpec", "build_landscape", "build_landscapes", "chapter_specs",
            "landscape_path", "landscape_quench_census", "landscape_status", "open_landscape",
            "GlassLandscape", "GlassSpec", "glass_chapter_specs"]

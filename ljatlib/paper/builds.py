@@ -40,7 +40,6 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .._hashing import stable_hash
 from .._threads import one_numba_thread_in_task, tasks_share_cores
 from .._validation import check_integer, check_positive
 from ..data import DATASETS, make_dataset
@@ -51,6 +50,7 @@ from ..storage import Database, DatabaseError
 from ..landscape import joined_to
 from ..landscape.diagnostics import quench_census
 from ..landscape import store_basin_hopping_minima
+from ._spec import BuildSpec
 from .glass import GlassLandscape, GlassSpec, glass_setup
 from ..landscape.rounds import connect_in_rounds
 from ..systems import System, network_system
@@ -63,7 +63,7 @@ PROPERTIES = ("train_loss", "test_loss", "test_auc")
 
 
 @dataclass(frozen=True)
-class LandscapeSpec:
+class LandscapeSpec(BuildSpec):
     """One loss landscape of the paper.
 
     Parameters
@@ -128,15 +128,11 @@ class LandscapeSpec:
         """The fields and the format version (JSON-serialisable)."""
         return {"format": LANDSCAPE_FORMAT, **asdict(self), "hidden": list(self.hidden)}
 
-    def key(self):
-        """Short hash (12 hex digits) of every field and ``LANDSCAPE_FORMAT``."""
-        return stable_hash(self.as_dict())
-
     def file_stem(self):
         return f"h{'-'.join(map(str, self.hidden))}_n{self.n_data}"
 
 
-SPEC_TYPES = (LandscapeSpec, GlassSpec)
+SPEC_TYPES = (LandscapeSpec, GlassSpec)  # the BuildSpecs this module builds
 
 
 def _check_spec(spec):

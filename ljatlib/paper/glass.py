@@ -11,17 +11,17 @@ they take a network's :class:`~ljatlib.paper.builds.LandscapeSpec`; its file is
 
 from dataclasses import asdict, dataclass
 
-from .._hashing import stable_hash
 from .._validation import check_integer, check_positive
 from ..potentials.binary_lj import BinaryLJ
 from ..storage import Database
 from ..systems import System, binary_lj_system
+from ._spec import BuildSpec
 
 GLASS_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
 
 
 @dataclass(frozen=True)
-class GlassSpec:
+class GlassSpec(BuildSpec):
     """One glass-former landscape.
 
     Parameters
@@ -70,10 +70,6 @@ class GlassSpec:
     def as_dict(self):
         """The fields and the format version (JSON-serialisable)."""
         return {"format": GLASS_FORMAT, "system": "BLJ", **asdict(self)}
-
-    def key(self):
-        """Short hash (12 hex digits) of every field and ``GLASS_FORMAT``."""
-        return stable_hash(self.as_dict())
 
     def file_stem(self):
         return f"blj{self.n_a}-{self.n_b}_rho{self.density:g}"
