@@ -1,0 +1,132 @@
+"""The landscape engine against an earlier version of itself on the paper's hardest small case.
+
+Workload A: the 60-step basin-hopping minima of an MLP (3, 3) on 100 D2 data (basin-hopping
+step 3.0), built once with this checkout; then each version connects them with
+``connect_in_rounds`` (8 searches per round, at most 10 per minimum, one process, one numba
+thread) for the same wall time, from copies of the same database. Counted: transition
+states stored per CPU-second, and how many basin-hopping minima end up joined to the
+global minimum. The earlier version runs from a ``git worktree`` of ``--base`` (default
+1fb240c, before the compiled quenches), with this machine's Python environment.
+
+    python benchmarks/bench_engine_history.py [--seconds 180] [--base 1fb240c]
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import common
+from common import machine
+from ljatlib._tables import markdown_table
+
+SPEC = dict(hidden=(3, 3), n_data=100, n_hops=60, step_size=3.0)
+
+
+def worker(label, seconds, source):
+    """Connect a copy of the minima database ``source`` for ``seconds``; print one JSON line.
+    Runs with whichever ljatlib is first on sys.path (so it imports both APIs)."""
+    from ljatlib.landscape import joined_to
+    from ljatlib.landscape.rounds import Stopped, connect_in_rounds
+    from ljatlib.optimize import lbfgs
+    from ljatlib.storage import Database
+    from ljatlib.transition_states import dneb
+    try:
+        from ljatlib.paper.builds import LandscapeSpec, landscape_problem as problem
+    except ImportError:  # before the paper layer
+        from ljatlib.landscape.runs import LandscapeSpec, _problem as problem
+    _, system, _ = problem(LandscapeSpec(**SPEC))
+    path = os.path.join(os.path.dirname(source), f"{label}.sqlite")
+    shutil.copy(source, path)
+    db = Database(path, create=False)
+    minima = db.minima()
+    bh_ids = {m.id for m in minima}
+    lbfgs(system.fun_grad, minima[0].coords + 0.01)  # compile before the clock starts
+    dneb(system, minima[0].coords, minima[1].coords, n_images=4, max_iter=5)
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    timer.start()
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        connect_in_rounds(system, db, max_attempts=10, batch=8, stop=stop)
+        finished = True
+    except Stopped:
+        finished = False
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    timer.cancel()
+    n_min, n_ts = db.counts()
+    joined = len(joined_to(db, db.global_minimum().id) & bh_ids)
+    print(json.dumps({"version": label, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                      "finished": finished, "minima": n_min, "transition_states": n_ts,
+                      "basin_hopping_minima": len(bh_ids), "joined": joined,
+                      "ts_per_cpu_s": round(n_ts / cpu, 3)}))
+
+
+def _run(label, seconds, source, pythonpath):
+    env = {**os.environ, "PYTHONPATH": str(pythonpath), "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, __file__, "--worker", label, str(seconds), str(source)],
+                         env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(seconds=180, base="1fb240c"):
+    from ljatlib.paper.builds import LandscapeSpec, build_landscape
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=common.ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "minima.sqlite")
+        build_landscape(LandscapeSpec(**SPEC), path=source, minima_only=True)
+        old = os.path.join(tmp, "old")
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", old, base], cwd=common.ROOT, check=True)
+        try:
+            runs = [_run(base, seconds, source, old), _run(head, seconds, source, common.ROOT)]
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", old], cwd=common.ROOT, check=True)
+    return {"machine": machine(numba_threads=1), "workload": {**SPEC, "hidden": list(SPEC["hidden"])},
+            "seconds": seconds, "runs": runs,
+            "speedup_ts_per_cpu_s": round(runs[1]["ts_per_cpu_s"] / runs[0]["ts_per_cpu_s"], 2)}
+
+
+def markdown(result, label):
+    """Both versions' runs as a Markdown table under a header naming the machine."""
+    rows = [[r["version"], f"{r['cpu_s']:.0f}", r["transition_states"], r["minima"],
+             f"{r['joined']} of {r['basin_hopping_minima']}", f"{r['ts_per_cpu_s']:.3g}"] for r in result["runs"]]
+    return (common.run_header(result, label) + f"; {result['seconds']:.0f} s of connecting per version, one "
+            "numba thread\n\n" + markdown_table(
+                ["version", "CPU seconds", "transition states", "minima", "basin-hopping minima joined to the "
+                 "global minimum", "transition states per CPU-second"], rows)
+            + f"\n\nThis checkout stores **{result['speedup_ts_per_cpu_s']:.2f}×** as many transition states "
+            "per CPU-second as the earlier version.")
+
+
+def plot(result):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.8, 2.4))
+    runs = result["runs"]
+    labels = [r["version"] for r in runs]
+    ax.barh(labels, [r["ts_per_cpu_s"] for r in runs], color=["#9ecae1", "#1f77b4"])
+    for y, r in enumerate(runs):
+        ax.text(r["ts_per_cpu_s"], y, f" {r['ts_per_cpu_s']:.3g} ({r['joined']}/{r['basin_hopping_minima']} joined)",
+                va="center", fontsize=9)
+    ax.set_xlim(0, 1.5 * max(r["ts_per_cpu_s"] for r in runs))
+    ax.set_xlabel("transition states stored per CPU-second (one thread)")
+    fig.tight_layout()
+    return fig
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        worker(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+    else:
+        def _arguments(parser):
+            parser.add_argument("--seconds", type=float, help="connecting time per version (default 180)")
+            parser.add_argument("--base", default="1fb240c", help="the earlier commit (default 1fb240c)")
+
+        def _kwargs(args):
+            return {"base": args.base, **({} if args.seconds is None else {"seconds": args.seconds})}
+        common.main(__doc__, "engine_history", measure, plot, {"seconds": 20},
+                    add_arguments=_arguments, kwargs_from_args=_kwargs)
