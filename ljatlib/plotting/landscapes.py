@@ -46,8 +46,9 @@ def table_markdown(tables, paper, columns, n_data, hidden_layers):
     return markdown_table(header, rows)
 
 
-def _median(values, fmt=".3g"):
-    return f"{np.median(values):{fmt}}" if len(values) else "—"
+def _median(values):
+    """The median as table text ("—" for none)."""
+    return f"{_median_or_nan(values):.3g}" if len(values) else "—"
 
 
 def trace_table(traces):
