@@ -24,15 +24,15 @@ CASES = {
                                        "net1.sizes, net1.w_off, net1.b_off, True)",
     "Hessian kernel, short w": "network._hessian_serial(np.zeros(3), X, y, net1.sizes, net1.w_off, "
                                "net1.b_off)",
-    "ljat3.energy_gradient_flat, short grad": "ljat3.energy_gradient_flat(np.ones(9), np.zeros(3), 2.0)",
+    "ljat3.energy_and_gradient_flat, short grad": "ljat3.energy_and_gradient_flat(np.ones(9), np.zeros(3), 2.0)",
     "ljat3._hessian_one, small out": "ljat3._hessian_one(np.eye(3), 2.0, np.zeros((3, 3)))",
     "ljat3_system.fun_grad, short x": "ljat3_system().fun_grad(np.zeros(3))",
-    "binary_lj.energy_gradient_flat, short x": "binary_lj.energy_gradient_flat(np.zeros(6), "
+    "binary_lj.energy_and_gradient_flat, short x": "binary_lj.energy_and_gradient_flat(np.zeros(6), "
                                                "np.zeros(6), *blj._params)",
-    "binary_lj.energy_gradient_flat, short grad": "binary_lj.energy_gradient_flat(xb, np.zeros(3), "
+    "binary_lj.energy_and_gradient_flat, short grad": "binary_lj.energy_and_gradient_flat(xb, np.zeros(3), "
                                                   "*blj._params)",
     "binary_lj.hessian_flat, small out": "binary_lj.hessian_flat(xb, np.zeros((3, 3)), *blj._params)",
-    "binary_lj.energy_gradient_many, short rows": "binary_lj.energy_gradient_many(np.zeros((2, 6)), "
+    "binary_lj.energy_and_gradient_many, short rows": "binary_lj.energy_and_gradient_many(np.zeros((2, 6)), "
                                                   "*blj._params)",
     "binary_lj_system.fun_grad, short x": "binary_lj_system(blj).fun_grad(np.zeros(5))",
 }

@@ -86,7 +86,7 @@ def test_symmetries_translation_images_and_batch():
     assert e2 == pytest.approx(e, rel=1e-12) and np.allclose(g2, g, atol=1e-9)
     assert np.allclose(g.sum(axis=0), 0, atol=1e-9)  # translations cost nothing
     X = np.stack([x.ravel(), shifted.ravel(), pot.wrap(x).ravel()])
-    E, G = pot.energy_gradient_many(X)
+    E, G = pot.energy_and_gradient_many(X)
     assert np.allclose(E, e, rtol=1e-12) and np.allclose(G, g.ravel(), atol=1e-9)
 
 

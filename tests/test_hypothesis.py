@@ -318,7 +318,7 @@ def test_binary_lj_many(X):
     Xf = np.asarray(X, dtype=float)
     if Xf.ndim == 2 and Xf.shape[1] == 3 * SYSTEM.n_atoms and np.all(np.isfinite(Xf)):
         assume(all(far_from_each_other(SYSTEM, row) for row in Xf))
-    out = attempt(SYSTEM.energy_gradient_many, X, names=["X"])
+    out = attempt(SYSTEM.energy_and_gradient_many, X, names=["X"])
     if out is not None:
         e, g = out
         assert e.shape == (len(Xf),) and g.shape == Xf.shape

@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 from .._validation import as_finite_real, check_coords_3x3
-from ..potentials.ljat3 import energy_gradient_flat
+from ..potentials.ljat3 import energy_and_gradient_flat
 from ._lbfgs import (CONVERGED, MAX_HALVINGS, MAX_ITERATIONS, NON_FINITE, MinimizeResult,
                     _params, capped_step_factor, dot, lbfgs_direction, update_memory)
 
@@ -53,7 +53,7 @@ def _minimize_batch(x0, z, tol, memory, max_step, h0_init, max_rise, max_iter,
         rho, alpha = np.empty(memory), np.empty(memory)
         for b in range(c * CHUNK, min(n_sys, (c + 1) * CHUNK)):
             x[:] = x0[b]
-            f = energy_gradient_flat(x, g, z)
+            f = energy_and_gradient_flat(x, g, z)
             if record:
                 rec[rec_offsets[b], 0], rec[rec_offsets[b], 1] = _r12_r13(x)
             h0, k, st = h0_init, 0, MAX_ITERATIONS
@@ -71,7 +71,7 @@ def _minimize_batch(x0, z, tol, memory, max_step, h0_init, max_rise, max_iter,
                 for _ in range(MAX_HALVINGS):
                     for j in range(NDOF):
                         x_new[j] = x[j] + factor * step[j]
-                    f_new = energy_gradient_flat(x_new, g_new, z)
+                    f_new = energy_and_gradient_flat(x_new, g_new, z)
                     if f_new - f < max_rise:
                         break
                     factor *= 0.5

@@ -11,14 +11,14 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .._validation import check_coords_3x3
-from ..potentials.ljat3 import energy_gradient_flat
+from ..potentials.ljat3 import energy_and_gradient_flat
 from ._lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, MinimizeResult
 
 
 def _fun_grad(z):
     def fun_grad(x):
         g = np.empty(9)
-        return energy_gradient_flat(x, g, z), g
+        return energy_and_gradient_flat(x, g, z), g
     return fun_grad
 
 

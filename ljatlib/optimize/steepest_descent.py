@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from .._validation import check_coords_3x3
-from ..potentials.ljat3 import energy_gradient_flat
+from ..potentials.ljat3 import energy_and_gradient_flat
 from ._lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, dot
 from .ljat3_batch import NDOF, minimize_ljat3
 
@@ -36,7 +36,7 @@ _E = np.array([71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525,
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _velocity(x, out, z):
     """Flow velocity into ``out``; returns (energy, |grad|)."""
-    e = energy_gradient_flat(x, out, z)
+    e = energy_and_gradient_flat(x, out, z)
     gn = np.sqrt(dot(out, out))
     scale = -1.0 / (1.0 + gn)
     for j in range(x.shape[0]):

@@ -49,7 +49,7 @@ def _check_flat(x, n_out, types):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def energy_gradient_flat(x, grad, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
+def energy_and_gradient_flat(x, grad, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
     """Energy of one configuration x (3N,) (atom-major); writes dV/dx into grad (3N,).
 
     ``n_image`` = 0: nearest images only (every cutoff below half the box side); 1:
@@ -93,14 +93,14 @@ def energy_gradient_flat(x, grad, types, sig2, eps, a_coef, b_coef, rc2, box, n_
 
 
 @numba.njit(cache=True, error_model="numpy", parallel=True)
-def energy_gradient_many(X, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
+def energy_and_gradient_many(X, types, sig2, eps, a_coef, b_coef, rc2, box, n_image):
     """Energies (m,) and gradients (m, 3N) of the rows of X (m, 3N), in parallel."""
     if X.shape[1] != 3 * types.shape[0]:
         raise ValueError("X must have 3N columns for N atoms")
     energies = np.empty(X.shape[0])
     grads = np.empty_like(X)
     for k in numba.prange(X.shape[0]):
-        energies[k] = energy_gradient_flat(X[k], grads[k], types, sig2, eps, a_coef, b_coef,
+        energies[k] = energy_and_gradient_flat(X[k], grads[k], types, sig2, eps, a_coef, b_coef,
                                            rc2, box, n_image)
     return energies, grads
 
@@ -195,7 +195,7 @@ class BinaryLJ:
     @property
     def kernel_args(self):
         """The arguments after (x, output) of the compiled kernels
-        :func:`energy_gradient_flat`, :func:`energy_gradient_many` (after X) and
+        :func:`energy_and_gradient_flat`, :func:`energy_and_gradient_many` (after X) and
         :func:`hessian_flat`: types, sigma^2, epsilon, the shift coefficients, cutoff^2,
         box side and periodic-image flag."""
         return self._params
@@ -217,20 +217,20 @@ class BinaryLJ:
         the gradient leaves their pair out."""
         flat = self._flat(x)
         grad = np.empty_like(flat)
-        e = energy_gradient_flat(flat, grad, *self._params)
+        e = energy_and_gradient_flat(flat, grad, *self._params)
         return float(e), grad.reshape(np.shape(x))
 
-    def energy_gradient_many(self, X):
+    def energy_and_gradient_many(self, X):
         """Energies (m,) and gradients (m, 3N) of configurations X (m, 3N)."""
         X = as_finite_array(X, "X", ndim=2)
         if X.shape[1] != 3 * self.n_atoms:
             raise ValueError(f"X must have shape (m, {3 * self.n_atoms}), got {X.shape}")
-        return energy_gradient_many(X, *self._params)
+        return energy_and_gradient_many(X, *self._params)
 
     def hessian(self, x):
         """Hessian (3N, 3N) of the energy at x; ValueError if two atoms coincide."""
         flat = self._flat(x)
-        if not np.isfinite(energy_gradient_flat(flat, np.empty_like(flat), *self._params)):
+        if not np.isfinite(energy_and_gradient_flat(flat, np.empty_like(flat), *self._params)):
             raise ValueError("x has coincident atoms: the Hessian is not defined there")
         return hessian_flat(flat, np.empty((flat.size, flat.size)), *self._params)
 

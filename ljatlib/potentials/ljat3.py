@@ -75,7 +75,7 @@ def _energy_ds(s1, s2, s3, z):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def energy_gradient_flat(x, grad, z):
+def energy_and_gradient_flat(x, grad, z):
     """Energy of one geometry given as a flat array ``x`` (3 * d,), atom-major;
     writes dV/dx into ``grad`` (3 * d,). The hot kernel of the minimisers. ValueError
     unless ``x`` and ``grad`` have the same length, a multiple of 3 (a wrong length
@@ -179,7 +179,7 @@ def _gradient_batch(x, z):
     flat = x.reshape(x.shape[0], -1)
     grad = np.empty_like(flat)
     for n in numba.prange(x.shape[0]):
-        energy_gradient_flat(flat[n], grad[n], z)
+        energy_and_gradient_flat(flat[n], grad[n], z)
     return grad.reshape(x.shape)
 
 
@@ -398,7 +398,7 @@ def hessian(x, z=2.0):
 @numba.njit(cache=True, error_model="numpy")
 def hessian_flat(x, out, z):
     """Hessian of one geometry given flat (9,), written into ``out`` (9, 9): the serial
-    kernel of the landscape tools (as :func:`energy_gradient_flat`). ValueError unless
+    kernel of the landscape tools (as :func:`energy_and_gradient_flat`). ValueError unless
     x has 9 entries and out is (9, 9)."""
     if x.shape[0] != 9:
         raise ValueError("x must have 9 entries (3 atoms x 3 coordinates)")

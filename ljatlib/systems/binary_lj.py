@@ -40,10 +40,10 @@ def binary_lj_system(potential, structure_tol=1e-2):
     def fun_grad(x):
         x = flat(x)
         g = np.empty(n)
-        return binary_lj.energy_gradient_flat(x, g, *params), g
+        return binary_lj.energy_and_gradient_flat(x, g, *params), g
 
     def fun_grad_many(X):
-        return binary_lj.energy_gradient_many(np.ascontiguousarray(X, dtype=np.float64).reshape(-1, n),
+        return binary_lj.energy_and_gradient_many(np.ascontiguousarray(X, dtype=np.float64).reshape(-1, n),
                                               *params)
 
     def hessian(x):

@@ -29,7 +29,7 @@ def _ljat3_fun_grad_many(X, z):
     energies = np.empty(X.shape[0])
     grads = np.empty_like(X)
     for i in range(X.shape[0]):
-        energies[i] = ljat3.energy_gradient_flat(X[i], grads[i], z)
+        energies[i] = ljat3.energy_and_gradient_flat(X[i], grads[i], z)
     return energies, grads
 
 
@@ -44,7 +44,7 @@ def ljat3_system(z=2.0):
     """The LJAT3 cluster with labelled atoms (flat 9-vectors).
 
     ``fun_grad``, ``fun_grad_many`` and ``hessian`` call the serial compiled kernels
-    (``ljat3.energy_gradient_flat``, ``ljat3.hessian_flat``) directly; only the length
+    (``ljat3.energy_and_gradient_flat``, ``ljat3.hessian_flat``) directly; only the length
     of ``x`` is checked. Unlike the public ``ljat3`` functions they do not reject
     non-finite coordinates: those, and coinciding atoms, give a non-finite energy,
     which the minimisers and the DNEB treat as a failure."""
@@ -53,7 +53,7 @@ def ljat3_system(z=2.0):
     def fun_grad(x):
         x = _as_ljat3_flat(x)
         g = np.empty(9)
-        e = ljat3.energy_gradient_flat(x, g, zf)
+        e = ljat3.energy_and_gradient_flat(x, g, zf)
         return e, g
 
     def fun_grad_many(X):
