@@ -36,7 +36,7 @@ def test_glass_landscape_is_built_connected_and_reopened():
     land = open_landscape(TINY)
     system, db = land.system, land.db
     n_min, n_ts = db.counts()
-    assert n_min >= 2 and n_ts >= 1 and land.report["unconnected"] == []
+    assert n_min >= 2 and n_ts >= 1 and land.summary["unconnected"] == []
     graph = landscape_graph(db)
     assert nx.is_connected(graph)
     for ts in db.transition_states():

@@ -46,7 +46,7 @@ def test_tiny_build_has_properties_and_second_call_changes_nothing(monkeypatch):
     assert path == landscape_path(TINY) and path.name.startswith("h2_n30_")
     land = open_landscape(TINY)
     minima = land.db.minima()
-    assert minima and land.report["n_minima"] == len(minima)
+    assert minima and land.summary["n_minima"] == len(minima)
     assert land.X_train.shape == (30, 2) and land.X_test.shape == (500, 2)
     for m in minima:
         p = m.properties
@@ -101,7 +101,7 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     build_landscape(SMALL)
     counts, energies, ts_energies, props = summary(path)
     status = landscape_status(SMALL)
-    assert status["state"] == "complete" and status["report"]["n_minima"] == counts[0]
+    assert status["state"] == "complete" and status["summary"]["n_minima"] == counts[0]
     assert counts == fresh[0] and counts[0] >= 2 and counts[1] >= 1
     np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
     np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)

@@ -75,7 +75,7 @@ def describe(spec):
     text = (f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS, "
             f"{st['n_joined']} joined to the global minimum")
     if st["state"] == "complete":
-        text += f", {st['report'].get('seconds', float('nan')):.0f} s"
+        text += f", {st['summary'].get('seconds', float('nan')):.0f} s"
     return text + ")"
 
 

@@ -12,7 +12,7 @@ from ._connect import connect_to_global_minimum
 
 
 @dataclass
-class ExploreReport:
+class ExploreResult:
     n_minima: int
     n_transition_states: int
     unconnected: list
@@ -47,11 +47,11 @@ def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfg
 
     ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
     fields of :class:`~ljatlib.landscape.SearchSettings`, e.g. ``n_images``, ``push_off``).
-    Returns an :class:`ExploreReport`.
+    Returns an :class:`ExploreResult`.
     """
     n_quenches = store_basin_hopping_minima(system, db, x0, n_hops, seed, temperature, step_size,
                                             lbfgs_params, tight_tol, progress)
     unconnected = connect_to_global_minimum(system, db, connect_attempts, progress=progress,
                                             **connect_kwargs)
     n_min, n_ts = db.counts()
-    return ExploreReport(n_min, n_ts, unconnected, n_quenches)
+    return ExploreResult(n_min, n_ts, unconnected, n_quenches)

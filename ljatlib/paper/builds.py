@@ -472,18 +472,18 @@ def landscape_status(spec, path=None):
     """How far ``spec``'s database is: a dict with ``state`` ("missing", "partial" or
     "complete"), ``n_minima``, ``n_transition_states``, ``n_joined`` (minima joined to
     the global minimum through stored transition states, itself included) and the
-    build's ``report`` (empty unless complete). DatabaseError if the file holds
+    build's ``summary`` (meta key ``landscape_report``; empty unless complete). DatabaseError if the file holds
     something else."""
     path = Path(path) if path is not None else landscape_path(spec)
     if not _holds_data(path):
-        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0, "report": {}}
+        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0, "summary": {}}
     with Database(path, create=False) as db:
         complete = _check_owner(db, spec)
         n_min, n_ts = db.counts()
-        report = json.loads(db.get_meta("landscape_report") or "{}") if complete else {}
+        summary = json.loads(db.get_meta("landscape_report") or "{}") if complete else {}
         n_joined = len(joined_to(db, db.global_minimum().id)) if n_min else 0
     return {"state": "complete" if complete else "partial", "n_minima": n_min,
-            "n_transition_states": n_ts, "n_joined": n_joined, "report": report}
+            "n_transition_states": n_ts, "n_joined": n_joined, "summary": summary}
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -506,8 +506,8 @@ class Landscape:
     y_test: np.ndarray
 
     @property
-    def report(self):
-        """What the build reported: n_minima, n_transition_states, unconnected (ids of
+    def summary(self):
+        """What the build recorded (meta key ``landscape_report``): n_minima, n_transition_states, unconnected (ids of
         minima not connected to the global minimum), n_quenches, seconds."""
         return json.loads(self.db.get_meta("landscape_report") or "{}")
 

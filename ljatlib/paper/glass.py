@@ -86,14 +86,14 @@ def glass_setup(spec):
 @dataclass
 class GlassLandscape:
     """A finished glass-former landscape: ``db`` (open; close with :meth:`close`), its
-    ``system`` and ``potential``; ``report``: what the build reported (n_minima,
+    ``system`` and ``potential``; ``summary``: what the build recorded (n_minima,
     n_transition_states, unconnected, n_quenches, seconds)."""
 
     spec: GlassSpec
     db: Database
     system: System
     potential: BinaryLJ
-    report: dict
+    summary: dict
 
     def close(self):
         self.db.close()
