@@ -14,7 +14,7 @@ PACKAGE = ROOT / "ljatlib"
 # Lowest first; the first name of a module path under ljatlib decides its layer.
 LAYERS = [
     {"__init__", "_validation", "_threads", "_objective", "_tables", "_hashing", "potentials", "network", "metrics",
-     "geometry"},
+     "ljat3_geometry"},
     {"optimize"},
     {"transition_states", "storage", "systems"},
     {"landscape"},
@@ -22,7 +22,7 @@ LAYERS = [
     {"plotting"},
 ]
 # Beyond the layer order: the generic landscape tools know no system.
-FORBIDDEN = {"landscape": {"network", "potentials", "systems", "geometry", "metrics"}}
+FORBIDDEN = {"landscape": {"network", "potentials", "systems", "ljat3_geometry", "metrics"}}
 
 
 def _layer(top):

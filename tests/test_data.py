@@ -6,7 +6,7 @@ import pytest
 from ljatlib.data import (DISSOCIATED, OTHER, TRIANGLE, classify, d3_grid, d3_labels,
                           make_dataset, reference_minima)
 from ljatlib.data.cache import cache_dir
-from ljatlib.geometry import R_E, pair_distances, plane_xy
+from ljatlib.ljat3_geometry import R_E, pair_distances, plane_xy
 from ljatlib.optimize import minimize_ljat3
 
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import brentq
 
-from ..geometry import pair_distances
+from ..ljat3_geometry import pair_distances
 from ..optimize import CONVERGED, NON_FINITE
 from ..potentials import ljat3
 

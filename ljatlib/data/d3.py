@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry import R_E, cartesian_from_distances, distances_from_plane_xy
+from ..ljat3_geometry import R_E, cartesian_from_distances, distances_from_plane_xy
 from ..optimize import (LBFGSParams, minimize_ljat3, minimize_ljat3_scipy,
                         steepest_descent_ljat3)
 from .cache import cached_arrays

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..geometry import pair_distances
+from ..ljat3_geometry import pair_distances
 from ..optimize import LBFGSParams, Sequences, minimize_ljat3
 from .cache import cached_arrays
 from .classes import label_outcomes, outcome_counts
