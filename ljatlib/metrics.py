@@ -6,10 +6,17 @@ statistic P(p0 of a class-0 datum > p0 of another) + 1/2 P(equal), which equals 
 integral with the ROC curve's steps joined linearly across ties.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.stats import rankdata
 
 from ._validation import as_finite_array
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 def _real_array(a, name):
@@ -42,7 +49,7 @@ def _check(p0, y, positive):
     return p0, pos
 
 
-def auc(p0, y, positive=0):
+def auc(p0: ArrayLike, y: ArrayLike, positive: int = 0) -> float:
     """Area under the ROC curve of scores ``p0`` (n,) for the class ``positive`` in ``y`` (n,).
 
     Examples
@@ -56,7 +63,7 @@ def auc(p0, y, positive=0):
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def roc_curve(p0, y, positive=0):
+def roc_curve(p0: ArrayLike, y: ArrayLike, positive: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """ROC curve: (fpr, tpr, thresholds), thresholds decreasing from +inf.
 
     Point i is (F_pr(P_i), T_pr(P_i)) with the SI's convention p0 >= P; the first point

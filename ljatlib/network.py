@@ -29,6 +29,10 @@ products along the unit vectors, gathered by layer so each entry costs one
 multiply-add per data point.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import math
 import types as types_module
 
@@ -40,6 +44,11 @@ from numba.extending import intrinsic
 
 from ._objective import CompiledObjective
 from ._validation import as_finite_array, check_integer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from numpy.typing import ArrayLike
 
 BLOCK = 128  # data points per structure-of-arrays block (the vector lanes)
 CHUNK = 8 * BLOCK  # data points per parallel work item of the loss and the gradient
@@ -603,8 +612,9 @@ class MLP:
     (True, (3,))
     """
 
-    def __init__(self, hidden=(3,), n_inputs=2, n_classes=4, lam=1e-5, regularise_biases=True,
-                 input_offset=None, input_scale=None):
+    def __init__(self, hidden: Sequence[int] = (3,), n_inputs: int = 2, n_classes: int = 4, lam: float = 1e-5,
+                 regularise_biases: bool = True, input_offset: ArrayLike | None = None,
+                 input_scale: ArrayLike | None = None) -> None:
         try:
             layers = np.atleast_1d(np.asarray(hidden, dtype=object))
         except ValueError as err:  # ragged
@@ -660,13 +670,13 @@ class MLP:
                 f"regularise_biases={self.regularise_biases}, n_params={self.n_params})")
 
     # -- weights ----------------------------------------------------------------------
-    def unpack(self, w):
+    def unpack(self, w: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:
         """List of (W (n_out, n_in), b (n_out,)) per layer, views into ``w``."""
         w = self._check_w(w)
         return [(w[o:o + n_out * n_in].reshape(n_out, n_in), w[b:b + n_out])
                 for o, b, n_in, n_out in zip(self.w_off, self.b_off, self.sizes[:-1], self.sizes[1:])]
 
-    def pack(self, layers):
+    def pack(self, layers: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """Flat weight vector from a list of (W, b) as returned by ``unpack``."""
         if len(layers) != len(self.sizes) - 1:
             raise ValueError(f"need {len(self.sizes) - 1} layers, got {len(layers)}")
@@ -678,25 +688,26 @@ class MLP:
             parts += [W.ravel(), b]
         return np.concatenate(parts)
 
-    def random_weights(self, rng, scale=1.0):
+    def random_weights(self, rng: np.random.Generator | int | None, scale: float = 1.0) -> np.ndarray:
         """Weights uniform in [-scale, scale] (n_params,)."""
         return np.random.default_rng(rng).uniform(-scale, scale, self.n_params)
 
     # -- loss -------------------------------------------------------------------------
-    def loss(self, w, X, y):
+    def loss(self, w: ArrayLike, X: ArrayLike, y: ArrayLike) -> float:
         """Loss L(w) (float) on inputs X (N, n_inputs) and classes y (N,)."""
         return self.loss_and_gradient(w, X, y, gradient=False)[0]
 
-    def gradient(self, w, X, y):
+    def gradient(self, w: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
         """dL/dw (n_params,)."""
         return self.loss_and_gradient(w, X, y)[1]
 
-    def loss_and_gradient(self, w, X, y, gradient=True):
+    def loss_and_gradient(self, w: ArrayLike, X: ArrayLike, y: ArrayLike,
+                          gradient: bool = True) -> tuple[float, np.ndarray | None]:
         """(L, dL/dw) together; one pass over the data."""
         w, X, y = self._check_w(w), *self._check_data(X, y)
         return self._loss_grad_raw(w, X, y, gradient)
 
-    def hessian(self, w, X, y):
+    def hessian(self, w: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Exact d2L/dw2 (n_params, n_params)."""
         w, X, y = self._check_w(w), *self._check_data(X, y)
         kernel = _hessian_serial if len(y) <= CHUNK else _hessian
@@ -704,7 +715,7 @@ class MLP:
         h[np.diag_indices_from(h)] += 2.0 * self.lam * self._reg_mask
         return h
 
-    def objective(self, X, y):
+    def objective(self, X: ArrayLike, y: ArrayLike) -> CompiledObjective:
         """The loss on fixed data (validated once) as a
         :class:`~ljatlib._objective.CompiledObjective`: ``f(w) -> (L, dL/dw)``, whose
         compiled kernel the optimisers of :mod:`ljatlib.optimize` call directly."""
@@ -713,12 +724,12 @@ class MLP:
         kernel = objective_serial if len(y) <= CHUNK else objective
         return CompiledObjective(kernel, args, self.n_params, serial_kernel=objective_serial)
 
-    def fun_grad(self, X, y):
+    def fun_grad(self, X: ArrayLike, y: ArrayLike) -> CompiledObjective:
         """``f(w) -> (L, dL/dw)`` on fixed data, validated once (for optimisers): the
         :meth:`objective`."""
         return self.objective(X, y)
 
-    def fun_grad_many(self, X, y):
+    def fun_grad_many(self, X: ArrayLike, y: ArrayLike) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """``f(W) -> (L (m,), dL/dw (m, n_params))`` for the rows of W (e.g. the images
         of a DNEB band), on fixed data: the numbers of :meth:`fun_grad` row by row.
         Up to one chunk of data (``CHUNK`` points), where :meth:`fun_grad` is serial
@@ -737,13 +748,13 @@ class MLP:
             return np.array([r[0] for r in rows]), np.array([r[1] for r in rows]).reshape(W.shape)
         return fun_grad_many
 
-    def predict_proba(self, w, X):
+    def predict_proba(self, w: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Class probabilities (N, n_classes)."""
         w, X = self._check_w(w), self._check_inputs(X)
         kernel = _predict_serial if len(X) <= CHUNK else _predict
         return kernel(w, X, self.sizes, self.w_off, self.b_off)
 
-    def predict(self, w, X):
+    def predict(self, w: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Most probable class (N,)."""
         return np.argmax(self.predict_proba(w, X), axis=1)
 

@@ -52,17 +52,17 @@ def test_pair_energy_and_force_vanish_at_cutoff():
     pot = BinaryLJ(2, 0, density=0.01)  # one A-A pair in a large box
     rc = pot.cutoff
     for r, expect_zero in ((rc + 1e-9, True), (rc - 1e-6, False)):
-        e, g = pot.energy_gradient([[0, 0, 0], [r, 0, 0]])
+        e, g = pot.energy_and_gradient([[0, 0, 0], [r, 0, 0]])
         assert (e == 0) == expect_zero
         assert abs(e) < 1e-10 and np.max(np.abs(g)) < 1e-5  # C1 at the cutoff
-    e_min, _ = pot.energy_gradient([[0, 0, 0], [2 ** (1 / 6), 0, 0]])
+    e_min, _ = pot.energy_and_gradient([[0, 0, 0], [2 ** (1 / 6), 0, 0]])
     assert -0.95 < e_min < -0.94  # the shift raises the well by 4(B + A (r/rc)^2) = 0.055
 
 
 def test_gradient_and_hessian_match_finite_differences():
     pot = BinaryLJ(10, 3, density=0.7)
     x = spread_configuration(pot, np.random.default_rng(1)).ravel()
-    _, g = pot.energy_gradient(x)
+    _, g = pot.energy_and_gradient(x)
     h = pot.hessian(x)
     eps = 1e-6
     fd_g, fd_h = np.empty_like(x), np.empty_like(h)
@@ -70,7 +70,7 @@ def test_gradient_and_hessian_match_finite_differences():
         dx = np.zeros_like(x)
         dx[k] = eps
         fd_g[k] = (pot.energy(x + dx) - pot.energy(x - dx)) / (2 * eps)
-        fd_h[k] = (pot.energy_gradient(x + dx)[1] - pot.energy_gradient(x - dx)[1]) / (2 * eps)
+        fd_h[k] = (pot.energy_and_gradient(x + dx)[1] - pot.energy_and_gradient(x - dx)[1]) / (2 * eps)
     assert np.allclose(g, fd_g, rtol=1e-6, atol=1e-6 * np.max(np.abs(g)))
     assert np.allclose(h, fd_h, rtol=1e-5, atol=1e-5 * np.max(np.abs(h)))
     assert np.allclose(h, h.T)
@@ -80,9 +80,9 @@ def test_symmetries_translation_images_and_batch():
     pot = BinaryLJ(12, 3, density=0.8)
     rng = np.random.default_rng(2)
     x = spread_configuration(pot, rng)
-    e, g = pot.energy_gradient(x)
+    e, g = pot.energy_and_gradient(x)
     shifted = x + rng.normal(size=3) + pot.box * rng.integers(-3, 4, size=x.shape)
-    e2, g2 = pot.energy_gradient(shifted)
+    e2, g2 = pot.energy_and_gradient(shifted)
     assert e2 == pytest.approx(e, rel=1e-12) and np.allclose(g2, g, atol=1e-9)
     assert np.allclose(g.sum(axis=0), 0, atol=1e-9)  # translations cost nothing
     X = np.stack([x.ravel(), shifted.ravel(), pot.wrap(x).ravel()])
@@ -103,4 +103,4 @@ def test_bad_input_gives_clear_errors():
     x = pot.random_configuration(0)
     x[4] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
-        pot.energy_gradient(x)
+        pot.energy_and_gradient(x)

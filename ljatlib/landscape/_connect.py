@@ -25,6 +25,10 @@ makes the same choices for several minima at a time and runs their searches
 (:func:`band_transition_states`, without the database) in parallel.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import networkx as nx
 import numpy as np
 from tqdm import tqdm
@@ -35,6 +39,9 @@ from ..transition_states import connected_minima, dneb, eigenvector_following
 from ..transition_states.eigenvector_following import tighten_minimum
 from ._settings import SearchSettings
 from .graph import component_labels, landscape_graph
+
+if TYPE_CHECKING:
+    from ..storage import Database, Minimum
 
 
 def _align(system, a, b):
@@ -60,7 +67,8 @@ def _identify_minimum(system, db, res, tol):
 
 
 @with_one_blas_thread
-def search_pair(system, db, m1, m2, settings=None, align=True, stop_when_connected=True, **changes):
+def search_pair(system, db: Database, m1: Minimum, m2: Minimum, settings: SearchSettings | None = None,
+                align: bool = True, stop_when_connected: bool = True, **changes) -> int:
     """One DNEB between stored minima m1 and m2 (m2 aligned to m1 if ``align``, else as
     stored) and refinement of its maxima by eigenvector-following.
 
@@ -142,14 +150,14 @@ def are_connected(db, id_a, id_b):
     return g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b)
 
 
-def joined_to(db, target):
+def joined_to(db: Database, target: int) -> set[int]:
     """Ids of the minima joined to ``target`` by stored transition states (with it)."""
     g = landscape_graph(db)
     return nx.node_connected_component(g, target) if g.has_node(target) else {target}
 
 
-def connect(system, db, id_a, id_b, max_attempts=10, distances=None, tries=None, settings=None,
-            **changes):
+def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10, distances=None, tries=None,
+            settings: SearchSettings | None = None, **changes) -> bool:
     """Connect stored minima ``id_a`` and ``id_b``; returns True when a path of stored
     transition states joins them. Resumable: it starts from what the database holds.
 
@@ -216,8 +224,8 @@ def choose_gap(system, db, id_a, id_b, distances, tries, settings, found=lambda 
     return gaps[0], minima
 
 
-def connect_to_global_minimum(system, db, max_attempts=10, progress=False, settings=None,
-                              **changes):
+def connect_to_global_minimum(system, db: Database, max_attempts: int = 10, progress: bool = False,
+                              settings: SearchSettings | None = None, **changes) -> list[int]:
     """Try to connect every stored minimum to the global minimum; returns the ids of
     those (stored when the call began) that end up unconnected to it.
 

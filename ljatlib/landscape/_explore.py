@@ -2,6 +2,10 @@
 minimum. Resumable: minima and transition states already stored are kept, so running
 it again continues where an interrupted run stopped."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +13,12 @@ import numpy as np
 from ..optimize import CONVERGED, lbfgs
 from .basinhopping import basin_hopping
 from ._connect import connect_to_global_minimum
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..optimize import LBFGSParams
+    from ..storage import Database
 
 
 @dataclass
@@ -19,8 +29,10 @@ class ExploreResult:
     n_quenches: int
 
 
-def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0,
-                               lbfgs_params=None, tight_tol=1e-9, progress=False, meta=None):
+def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None = 0,
+                               temperature: float = 2.0, step_size: float = 1.0,
+                               lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9,
+                               progress: bool = False, meta: dict | None = None) -> int:
     """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
     gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
     values ``meta(n_quenches)`` returns (a dict, e.g. a marker that basin-hopping is
@@ -40,8 +52,9 @@ def store_basin_hopping_minima(system, db, x0, n_hops, seed=0, temperature=2.0, 
     return len(res.quench_energies)
 
 
-def explore(system, db, x0, n_hops, seed=0, temperature=2.0, step_size=1.0, lbfgs_params=None,
-            tight_tol=1e-9, connect_attempts=10, progress=False, **connect_kwargs):
+def explore(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None = 0, temperature: float = 2.0,
+            step_size: float = 1.0, lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9,
+            connect_attempts: int = 10, progress: bool = False, **connect_kwargs) -> ExploreResult:
     """Basin-hop from ``x0``, store every distinct minimum (re-converged to RMS gradient
     ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
 

@@ -6,6 +6,10 @@ accepts the new minimum with the Metropolis rule at ``temperature``. The lowest
 minimum is finally converged tightly. Reproducible from ``seed``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +17,13 @@ from tqdm import tqdm
 
 from ..optimize import CONVERGED, LBFGSParams, lbfgs
 from ..storage import SameMinimum
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
+
+    from ..optimize import LBFGSParams
 
 @dataclass
 class BasinHoppingResult:
@@ -33,9 +44,12 @@ def _add_minimum(minima, f, x, rule):
         minima.append((f, x.copy()))
 
 
-def basin_hopping(fun_grad, x0, n_steps, temperature=2.0, step_size=1.0, seed=None,
-                  lbfgs_params=None, tight_tol=1e-9, energy_tol=1e-7, same_structure=None,
-                  callback=None, progress=False):
+def basin_hopping(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: ArrayLike, n_steps: int,
+                  temperature: float = 2.0, step_size: float = 1.0, seed: int | None = None,
+                  lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9, energy_tol: float = 1e-7,
+                  same_structure: Callable[[np.ndarray, np.ndarray], bool] | None = None,
+                  callback: Callable[[np.ndarray, float], None] | None = None,
+                  progress: bool = False) -> BasinHoppingResult:
     """Search for the global minimum of ``fun_grad`` starting from ``x0``.
 
     Parameters

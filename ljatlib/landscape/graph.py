@@ -3,6 +3,10 @@
 Barrier statistics of the SI (Tables S1 and S2) and minimax paths.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import networkx as nx
@@ -10,8 +14,11 @@ import numpy as np
 
 from ._unionfind import DisjointSets
 
+if TYPE_CHECKING:
+    from ..storage import Database
 
-def landscape_graph(db, include_degenerate=False):
+
+def landscape_graph(db: Database, include_degenerate: bool = False) -> nx.Graph:
     """networkx.Graph of minima (attribute ``energy``) joined by their lowest transition
     state (edge attributes ``energy``, ``ts``). Degenerate rearrangements (a TS from a
     minimum to itself) are left out unless ``include_degenerate``."""
@@ -35,7 +42,7 @@ def component_labels(g):
     return lambda i: sets.find(i) if i in g else ("alone", i)
 
 
-def minimax_path(g, source, target):
+def minimax_path(g: nx.Graph, source: int, target: int) -> tuple[list[int], float]:
     """Path from ``source`` to ``target`` whose highest transition state is lowest, and
     that energy. Uses the minimum spanning tree (by TS energy), whose paths are minimax."""
     tree = nx.minimum_spanning_tree(g, weight="energy")
@@ -55,7 +62,7 @@ class BarrierTable:
     count: int
 
 
-def ts_barriers(db):
+def ts_barriers(db: Database) -> BarrierTable:
     """Table S1: over every non-degenerate TS, the barrier from its lower minimum
     (uphill) and from its higher one (downhill), and each divided by the two minima's
     energy difference (pairs whose energies differ by less than the database's
@@ -75,7 +82,7 @@ def ts_barriers(db):
     return BarrierTable(mean(up), mean(down), mean(up_s), mean(down_s), len(up))
 
 
-def barriers_to_global_minimum(db):
+def barriers_to_global_minimum(db: Database) -> BarrierTable:
     """Table S2: for every other minimum connected to the global minimum, the downhill
     barrier along the minimax path (its highest TS minus the minimum's energy), and that
     divided by the minimum's energy above the global minimum (minima degenerate with

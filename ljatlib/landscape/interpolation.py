@@ -9,12 +9,21 @@ linear minimum, or between two linear isomers, crosses only the basins of its tw
 two-layer network loss it crosses dozens (measured: see the S3 landscapes chapter).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
 from ..storage import SameMinimum
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..optimize import LBFGSParams
 
 
 @dataclass
@@ -54,7 +63,8 @@ class LineProfile:
         return len(self.minima)
 
 
-def line_profile(system, a, b, n_points=41, align=True, lbfgs_params=None, energy_tol=1e-4):
+def line_profile(system, a: ArrayLike, b: ArrayLike, n_points: int = 41, align: bool = True,
+                 lbfgs_params: LBFGSParams | None = None, energy_tol: float = 1e-4) -> LineProfile:
     """Energy along the straight line from minimum ``a`` to minimum ``b`` and the basin
     of every point.
 

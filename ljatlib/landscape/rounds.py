@@ -17,6 +17,10 @@ minimum it reached is stored, so it converges every one not identical to an end 
 RMS gradient ``tol`` (Newton steps) before returning it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -33,6 +37,14 @@ from ._settings import SearchSettings
 from ._connect import band_transition_states, choose_gap
 from ._unionfind import DisjointSets
 from .graph import component_labels, landscape_graph
+
+if TYPE_CHECKING:
+    import threading
+
+    from distributed import Client
+    from numpy.typing import ArrayLike
+
+    from ..storage import Database
 
 
 class Stopped(Exception):
@@ -62,8 +74,9 @@ class FoundTransitionState:
 
 
 @with_one_blas_thread
-def find_transition_states(system, x1, x2, settings=None, align=True, stop_when_connected=True,
-                           **changes):
+def find_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: SearchSettings | None = None,
+                           align: bool = True, stop_when_connected: bool = True,
+                           **changes) -> list[FoundTransitionState]:
     """One search between minima ``x1`` and ``x2`` (n,), without a database.
 
     ``x2`` is replaced by its copy closest to ``x1`` if ``align``. Transition states
@@ -214,8 +227,9 @@ class _RoundsState:
                    found_by)
 
 
-def connect_in_rounds(system, db, max_attempts=10, batch=8, client=None, progress=False, stop=None,
-                      checkpoint=None, settings=None, **changes):
+def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int = 8,
+                      client: Client | str | None = None, progress: bool = False, stop: threading.Event | None = None,
+                      checkpoint: str | None = None, settings: SearchSettings | None = None, **changes) -> list[int]:
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 

@@ -16,6 +16,10 @@ pele's ``lbfgs_cpp`` defaults (memory 4, max step 0.1, h0 0.1, max rise 1e-4),
 which the SI calls "GMIN-like"; see the S1 chapter for what they change.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numba
@@ -23,6 +27,11 @@ import numpy as np
 
 from .._objective import CompiledObjective
 from .._validation import as_finite_array, check_integer, check_positive
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
 
 CONVERGED, MAX_ITERATIONS, NON_FINITE = 0, 1, 2
 STATUS_NAMES = {CONVERGED: "converged", MAX_ITERATIONS: "max-iterations", NON_FINITE: "non-finite"}
@@ -199,7 +208,9 @@ def _lbfgs_rows(kernel, args, X0, tol, memory, max_step, h0, max_rise, max_iter)
     return X, energies, rms, n_iter, status
 
 
-def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
+def lbfgs(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: ArrayLike,
+          params: LBFGSParams | None = None, callback: Callable[[np.ndarray, float], None] | None = None,
+          **kwargs) -> MinimizeResult:
     """Minimise one system of any size with the GMIN-style LBFGS.
 
     Parameters
@@ -275,7 +286,8 @@ def lbfgs(fun_grad, x0, params=None, callback=None, **kwargs):
                           n_iter=k, status=status)
 
 
-def lbfgs_many(objective, X0, params=None, **kwargs):
+def lbfgs_many(objective: CompiledObjective, X0: ArrayLike, params: LBFGSParams | None = None,
+               **kwargs) -> MinimizeResult:
     """Minimise many starting points of one compiled objective at once (a parallel
     compiled loop over the rows): row ``i`` of the result is ``lbfgs(objective, X0[i])``.
 

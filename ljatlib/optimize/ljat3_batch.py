@@ -1,5 +1,9 @@
 """Many LJAT3 minimisations at once: the LBFGS of :mod:`.lbfgs` in a parallel numba loop."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numba
@@ -9,6 +13,11 @@ from .._validation import as_finite_real, check_coords_3x3
 from ..potentials.ljat3 import energy_and_gradient_flat
 from ._lbfgs import (CONVERGED, MAX_HALVINGS, MAX_ITERATIONS, NON_FINITE, MinimizeResult,
                     _params, capped_step_factor, dot, lbfgs_direction, update_memory)
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ._lbfgs import LBFGSParams
 
 NDOF = 9
 CHUNK = 64  # systems per work item: work arrays are allocated once per chunk
@@ -92,7 +101,8 @@ def _minimize_batch(x0, z, tol, memory, max_step, h0_init, max_rise, max_iter,
     return x_out, energy, rms, n_iter, status
 
 
-def minimize_ljat3(x0_batch, z=2.0, params=None, record=False, **kwargs):
+def minimize_ljat3(x0_batch: ArrayLike, z: float = 2.0, params: LBFGSParams | None = None, record: bool = False,
+                   **kwargs) -> MinimizeResult:
     """Minimise many LJAT3 clusters in parallel with the GMIN-style LBFGS.
 
     Parameters

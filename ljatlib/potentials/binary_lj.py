@@ -19,10 +19,17 @@ dV/dx_i = 2 phi'(s) d and the pair's Hessian block is 2 phi'(s) I + 4 phi''(s) d
 d = x_i - x_j (the image's separation vector).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numba
 import numpy as np
 
 from .._validation import as_finite_array, check_integer, check_positive
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # Kob & Andersen (1995): species A (index 0) and B (index 1).
 KOB_ANDERSEN_SIGMA = ((1.0, 0.8), (0.8, 0.88))
@@ -160,8 +167,9 @@ class BinaryLJ:
     inside the box. Energies are in units of eps_AA.
     """
 
-    def __init__(self, n_a, n_b, density=1.0, cutoff=2.5, sigma=KOB_ANDERSEN_SIGMA,
-                 epsilon=KOB_ANDERSEN_EPSILON):
+    def __init__(self, n_a: int, n_b: int, density: float = 1.0, cutoff: float = 2.5,
+                 sigma: tuple[tuple[float, float], tuple[float, float]] = KOB_ANDERSEN_SIGMA,
+                 epsilon: tuple[tuple[float, float], tuple[float, float]] = KOB_ANDERSEN_EPSILON) -> None:
         self.n_a, self.n_b = check_integer(n_a, "n_a", 0), check_integer(n_b, "n_b", 0)
         self.n_atoms = self.n_a + self.n_b
         if self.n_atoms < 2:
@@ -207,12 +215,12 @@ class BinaryLJ:
                              f"got {x.shape}")
         return x.reshape(-1)
 
-    def energy(self, x):
+    def energy(self, x: ArrayLike) -> float:
         """Potential energy (eps_AA) of coordinates x (N, 3) or (3N,); ``inf`` if two
         atoms (or an atom and an image of another) coincide."""
-        return self.energy_gradient(x)[0]
+        return self.energy_and_gradient(x)[0]
 
-    def energy_gradient(self, x):
+    def energy_and_gradient(self, x: ArrayLike) -> tuple[float, np.ndarray]:
         """Energy and gradient (same shape as x). Coincident atoms: energy ``inf``, and
         the gradient leaves their pair out."""
         flat = self._flat(x)
@@ -220,30 +228,30 @@ class BinaryLJ:
         e = energy_and_gradient_flat(flat, grad, *self._params)
         return float(e), grad.reshape(np.shape(x))
 
-    def energy_and_gradient_many(self, X):
+    def energy_and_gradient_many(self, X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Energies (m,) and gradients (m, 3N) of configurations X (m, 3N)."""
         X = as_finite_array(X, "X", ndim=2)
         if X.shape[1] != 3 * self.n_atoms:
             raise ValueError(f"X must have shape (m, {3 * self.n_atoms}), got {X.shape}")
         return energy_and_gradient_many(X, *self._params)
 
-    def hessian(self, x):
+    def hessian(self, x: ArrayLike) -> np.ndarray:
         """Hessian (3N, 3N) of the energy at x; ValueError if two atoms coincide."""
         flat = self._flat(x)
         if not np.isfinite(energy_and_gradient_flat(flat, np.empty_like(flat), *self._params)):
             raise ValueError("x has coincident atoms: the Hessian is not defined there")
         return hessian_flat(flat, np.empty((flat.size, flat.size)), *self._params)
 
-    def random_configuration(self, rng=None):
+    def random_configuration(self, rng: np.random.Generator | None = None) -> np.ndarray:
         """Uniformly random positions in the box (3N,): a liquid-like start to quench."""
         rng = np.random.default_rng(rng)
         return rng.uniform(0.0, self.box, 3 * self.n_atoms)
 
-    def wrap(self, x):
+    def wrap(self, x: ArrayLike) -> np.ndarray:
         """Coordinates folded into [0, box) (same shape as x)."""
         return np.mod(np.asarray(x, dtype=float), self.box)
 
-    def description(self):
+    def description(self) -> dict:
         return {"system": "BLJ", "n_a": self.n_a, "n_b": self.n_b, "density": self.density,
                 "cutoff": self.cutoff, "sigma": self.sigma.tolist(),
                 "epsilon": self.epsilon.tolist()}

@@ -17,12 +17,19 @@ chain rule through s_ij = |x_i - x_j|^2. Atoms are indexed 0, 1, 2 in arrays and
 called 1, 2, 3 in the text.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import math
 
 import numba
 import numpy as np
 
 from .._validation import as_finite_real, check_coords_3x3
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # Pairs in the order (s12, s13, s23): atoms (0, 1), (0, 2), (1, 2).
 PAIRS = ((0, 1), (0, 2), (1, 2))
@@ -311,7 +318,7 @@ def _hessian_robust(x, z, index):
     return h
 
 
-def energy(x, z=2.0):
+def energy(x: ArrayLike, z: float = 2.0) -> float | np.ndarray:
     """Potential energy.
 
     Parameters
@@ -359,7 +366,7 @@ def _gradient(xb, z, skip=None):
     return g
 
 
-def gradient(x, z=2.0):
+def gradient(x: ArrayLike, z: float = 2.0) -> np.ndarray:
     """Gradient dV/dx, same shape as ``x`` ((3, 3) or (n, 3, 3)), units epsilon/sigma.
     ValueError (naming the geometry and the atoms) where it is not finite: two atoms
     that coincide or are closer than about 1e-23."""
@@ -368,7 +375,7 @@ def gradient(x, z=2.0):
     return g[0] if single else g
 
 
-def energy_and_gradient(x, z=2.0):
+def energy_and_gradient(x: ArrayLike, z: float = 2.0) -> tuple[float | np.ndarray, np.ndarray]:
     """Energy and gradient together (for optimisers taking ``fun_grad``). Where the
     energy is inf (atoms that coincide) the gradient is undefined and returned as nan,
     so an optimiser rejects the step on the energy; elsewhere as :func:`gradient`."""
@@ -382,7 +389,7 @@ def energy_and_gradient(x, z=2.0):
     return (float(e[0]), g[0]) if single else (e, g)
 
 
-def hessian(x, z=2.0):
+def hessian(x: ArrayLike, z: float = 2.0) -> np.ndarray:
     """Hessian d2V/dx2 of shape (9, 9) or (n, 9, 9); rows ordered atom-major (x1, y1, z1, x2, ...).
     ValueError (naming the geometry and the atoms) where it is not finite: two atoms that
     coincide or are closer than about 1e-22."""

@@ -20,6 +20,10 @@ function is given, ``same_structure(coords_a, coords_b)`` true (e.g. equal up to
 permutation of hidden nodes).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -29,6 +33,12 @@ from pathlib import Path
 import numpy as np
 
 from ._identity import SameMinimum
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
 
 FORMAT, SCHEMA_VERSION = "ljatlib-landscape", "1"
 SCHEMA = """
@@ -139,8 +149,9 @@ class Database:
     ([-1.0, -0.5], True)
     """
 
-    def __init__(self, path, system=None, energy_tol=1e-4, same_structure=None, create=True,
-                 timeout=30.0):
+    def __init__(self, path: str | os.PathLike, system: dict | None = None, energy_tol: float = 1e-4,
+                 same_structure: Callable[[np.ndarray, np.ndarray], bool] | None = None, create: bool = True,
+                 timeout: float = 30.0) -> None:
         self.path, self.energy_tol, self.same_structure = str(path), energy_tol, same_structure
         self.rule = SameMinimum(energy_tol, same_structure)
         exists = self.path == ":memory:" or Path(self.path).exists()
@@ -189,12 +200,12 @@ class Database:
             raise DatabaseError(f"{self.path} holds a different system: {stored} (asked for {system})")
 
     # -- meta ---------------------------------------------------------------------------
-    def get_meta(self, key, default=None):
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
         """The text stored under ``key`` in the meta table, or ``default``."""
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (str(key),)).fetchone()
         return default if row is None else row[0]
 
-    def set_meta(self, **values):
+    def set_meta(self, **values) -> None:
         """Store text values in the meta table (one transaction; joins an open one)."""
         with self.transaction():
             self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -224,7 +235,7 @@ class Database:
             raise
         self._conn.execute("COMMIT")
 
-    def close(self):
+    def close(self) -> None:
         self._conn.close()
 
     def __enter__(self):
@@ -234,7 +245,8 @@ class Database:
         self.close()
 
     # -- minima -------------------------------------------------------------------------
-    def add_minimum(self, energy, coords, properties=None, dedupe=True):
+    def add_minimum(self, energy: float, coords: ArrayLike, properties: dict | None = None,
+                    dedupe: bool = True) -> int:
         """Store a minimum unless an equal one exists; returns (Minimum, is_new).
 
         ``dedupe=False`` stores it without looking for an equal one (an import that
@@ -250,7 +262,7 @@ class Database:
                 return found, False
             return self._insert_minimum(energy, coords, properties)
 
-    def find_minimum(self, energy, coords):
+    def find_minimum(self, energy: float, coords: ArrayLike) -> Minimum | None:
         """The stored minimum equal to (energy, coords (n,)) — energy within
         ``energy_tol`` (closest first, read through the energy index) and, if given,
         ``same_structure`` true — or None."""
@@ -272,19 +284,19 @@ class Database:
             "ORDER BY ABS(energy - ?)", (energy - self.energy_tol, energy + self.energy_tol, energy))
         return [_minimum(row) for row in rows]
 
-    def minima(self):
+    def minima(self) -> list[Minimum]:
         """All minima, lowest energy first."""
         rows = self._conn.execute("SELECT id, energy, coords, properties FROM minima ORDER BY energy, id")
         return [_minimum(row) for row in rows]
 
-    def get_minimum(self, id_):
+    def get_minimum(self, id_: int) -> Minimum:
         row = self._conn.execute("SELECT id, energy, coords, properties FROM minima WHERE id=?",
                                  (int(id_),)).fetchone()
         if row is None:
             raise KeyError(f"no minimum {id_}")
         return _minimum(row)
 
-    def global_minimum(self):
+    def global_minimum(self) -> Minimum | None:
         """The lowest minimum (the first of :meth:`minima`), read alone."""
         row = self._conn.execute(
             "SELECT id, energy, coords, properties FROM minima ORDER BY energy, id LIMIT 1").fetchone()
@@ -292,7 +304,7 @@ class Database:
             raise DatabaseError(f"{self.path} holds no minima")
         return _minimum(row)
 
-    def set_properties(self, id_, **properties):
+    def set_properties(self, id_: int, **properties) -> None:
         """Merge ``properties`` into a minimum's JSON properties."""
         with self.transaction():
             m = self.get_minimum(id_)
@@ -300,8 +312,9 @@ class Database:
                                (json.dumps({**m.properties, **properties}), m.id))
 
     # -- transition states ------------------------------------------------------------
-    def add_transition_state(self, energy, coords, minimum1, minimum2, eigenvalue=None,
-                             properties=None, dedupe=True):
+    def add_transition_state(self, energy: float, coords: ArrayLike, minimum1: int, minimum2: int,
+                             eigenvalue: float | None = None, properties: dict | None = None,
+                             dedupe: bool = True) -> int:
         """Store a transition state between two stored minima unless the same one (same
         pair of minima, energy within ``energy_tol``) exists; returns (TS, is_new).
 
@@ -323,7 +336,7 @@ class Database:
             return TransitionState(cur.lastrowid, float(energy), coords, m1, m2, eigenvalue,
                                    dict(properties or {})), True
 
-    def transition_states(self, minimum1=None, minimum2=None):
+    def transition_states(self, minimum1: int | None = None, minimum2: int | None = None) -> list[TransitionState]:
         """All transition states, or those joining the given pair of minima."""
         sql = ("SELECT id, energy, coords, minimum1, minimum2, eigenvalue, properties "
                "FROM transition_states")
@@ -335,7 +348,7 @@ class Database:
         return [TransitionState(i, e, _array(c), a, b, ev, json.loads(p or "{}"))
                 for i, e, c, a, b, ev, p in rows]
 
-    def counts(self):
+    def counts(self) -> tuple[int, int]:
         """(number of minima, number of transition states)."""
         return (self._conn.execute("SELECT COUNT(*) FROM minima").fetchone()[0],
                 self._conn.execute("SELECT COUNT(*) FROM transition_states").fetchone()[0])

@@ -9,14 +9,21 @@ order come from the ``log_prod_evals`` and ``order`` properties when stored (els
 1); the moments of inertia are written as 1 (the network landscapes have none).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import numpy as np
 
 from .database import Database, DatabaseError
 
+if TYPE_CHECKING:
+    import os
 
-def export_pathsample(db, directory):
+
+def export_pathsample(db: Database, directory: str | os.PathLike) -> None:
     """Write min.data, ts.data, points.min and points.ts of ``db`` into ``directory``."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -39,7 +46,8 @@ def export_pathsample(db, directory):
     return out
 
 
-def import_pathsample(directory, path, n_coords, **database_kwargs):
+def import_pathsample(directory: str | os.PathLike, path: str | os.PathLike, n_coords: int,
+                      **database_kwargs) -> Database:
     """Read min.data / ts.data (and points files if present) into a new Database at ``path``.
 
     ``n_coords`` is the length of one coordinate record. Every line becomes an entry:

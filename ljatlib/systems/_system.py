@@ -12,12 +12,19 @@ the serial compiled kernels directly (about a microsecond per call) instead of t
 validated, parallel public functions of the potentials.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._threads import one_blas_thread
 from ..optimize import LBFGSParams
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # Quenches of smooth landscapes with soft modes (the network losses, the glass-former):
 # GMIN-style LBFGS with memory 30 and step cap 0.5.
@@ -49,10 +56,10 @@ class System:
     fun_grad_many: callable = None
     quench: LBFGSParams = DEFAULT_QUENCH
 
-    def energy(self, x):
+    def energy(self, x: ArrayLike) -> float:
         return self.fun_grad(x)[0]
 
-    def fun_grad_batch(self, X):
+    def fun_grad_batch(self, X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Energies (m,) and gradients (m, n) of the rows of ``X`` (m, n)."""
         X = np.ascontiguousarray(X, dtype=np.float64).reshape(-1, self.n)
         if self.fun_grad_many is not None:
@@ -62,16 +69,16 @@ class System:
             energies[i], grads[i] = self.fun_grad(x)
         return energies, grads
 
-    def align(self, a, b):
+    def align(self, a: ArrayLike, b: ArrayLike) -> np.ndarray:
         """The symmetric copy of ``b`` (same energy) closest to ``a``."""
         b = np.asarray(b, dtype=float).ravel()
         return b.copy() if self.aligner is None else self.aligner(np.asarray(a, dtype=float).ravel(), b)
 
-    def distance(self, a, b):
+    def distance(self, a: ArrayLike, b: ArrayLike) -> float:
         """Euclidean distance from ``a`` to the closest symmetric copy of ``b``."""
         return float(np.linalg.norm(np.asarray(a, dtype=float).ravel() - self.align(a, b)))
 
-    def projected_hessian_eigh(self, x):
+    def projected_hessian_eigh(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Eigenvalues/vectors of the Hessian with the zero modes removed (ascending).
 
         BLAS runs on one thread: its threads only slow matrices this small, and after a
@@ -86,7 +93,8 @@ class System:
         keep = np.abs(vecs.T @ z.T).sum(axis=1) < 0.5  # drop the eigenvectors that are the zero modes
         return vals[keep], vecs[:, keep]
 
-    def lowest_mode(self, x, v0=None, tol=1e-8, dense_below=300, hessian=None):
+    def lowest_mode(self, x: ArrayLike, v0: ArrayLike | None = None, tol: float = 1e-8, dense_below: int = 300,
+                    hessian: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Lowest eigenvalue and unit eigenvector (n,) of the Hessian at ``x``, zero
         modes excluded.
 
@@ -111,7 +119,7 @@ class System:
             vals, vecs = self.projected_hessian_eigh(x)
         return float(vals[0]), vecs[:, 0]
 
-    def log_product_eigenvalues(self, x):
+    def log_product_eigenvalues(self, x: ArrayLike) -> float:
         """ln of the product of the positive Hessian eigenvalues (rigid-body modes
         removed): PATHSAMPLE's vibrational term in min.data / ts.data."""
         vals, _ = self.projected_hessian_eigh(x)

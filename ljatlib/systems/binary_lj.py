@@ -1,14 +1,21 @@
 """A periodic binary Lennard-Jones mixture (SI S4) as a landscape
 :class:`~ljatlib.systems.System`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..potentials import binary_lj
 from ._system import System
 from .mindist import periodic_align
 
+if TYPE_CHECKING:
+    from ..potentials.binary_lj import BinaryLJ
 
-def translation_modes(n_atoms):
+
+def translation_modes(n_atoms: int) -> np.ndarray:
     """Orthonormal uniform translations (3, 3 n_atoms): the zero modes of a periodic box."""
     modes = np.zeros((3, n_atoms, 3))
     for k in range(3):
@@ -16,7 +23,7 @@ def translation_modes(n_atoms):
     return modes.reshape(3, -1)
 
 
-def binary_lj_system(potential, structure_tol=1e-2):
+def binary_lj_system(potential: BinaryLJ, structure_tol: float = 1e-2) -> System:
     """The energy landscape of a periodic binary Lennard-Jones mixture (SI S4).
 
     ``potential`` is a :class:`~ljatlib.potentials.binary_lj.BinaryLJ`. As for

@@ -1,5 +1,9 @@
 """The LJAT3 cluster with labelled atoms as a landscape :class:`~ljatlib.systems.System`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numba
 import numpy as np
 
@@ -7,8 +11,11 @@ from ..potentials import ljat3
 from ._system import System
 from .mindist import kabsch_align, same_ljat3
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def rigid_body_modes(x):
+
+def rigid_body_modes(x: ArrayLike) -> np.ndarray:
     """Orthonormal translations and rotations (k, 3m) of an m-atom geometry x (3m,)."""
     pos = np.asarray(x, dtype=float).reshape(-1, 3)
     pos = pos - pos.mean(axis=0)
@@ -40,7 +47,7 @@ def _as_ljat3_flat(x):
     return x
 
 
-def ljat3_system(z=2.0):
+def ljat3_system(z: float = 2.0) -> System:
     """The LJAT3 cluster with labelled atoms (flat 9-vectors).
 
     ``fun_grad``, ``fun_grad_many`` and ``hessian`` call the serial compiled kernels

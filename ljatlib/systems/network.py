@@ -1,13 +1,22 @@
 """The loss landscape of a network on fixed training data as a
 :class:`~ljatlib.systems.System`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._system import System
 from .mindist import SameNetwork, network_align
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def network_system(net, X, y, structure_tol=1e-2):
+    from ..network import MLP
+
+
+def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2) -> System:
     """The loss landscape of ``net`` on training data (X, y)."""
     fun_grad = net.fun_grad(X, y)
     X, y = np.asarray(X, float), np.asarray(y)

@@ -25,12 +25,21 @@ the Newton step, so convergence is quadratic.
 Converged when the RMS gradient is below ``tol`` and exactly one eigenvalue is negative.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._threads import with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..systems import System
 
 
 @dataclass
@@ -45,9 +54,10 @@ class TransitionStateResult:
     converged: bool            # RMS gradient < tol and exactly one negative eigenvalue
 
 
-def hybrid_eigenvector_following(system, x0, tol=1e-9, max_iter=500, max_uphill=0.1,
-                                 n_tangent=10, tangent_max_step=0.1, negative_tol=1e-8,
-                                 direction=None, max_distance=None, dense_below=300):
+def hybrid_eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_iter: int = 500,
+                                 max_uphill: float = 0.1, n_tangent: int = 10, tangent_max_step: float = 0.1,
+                                 negative_tol: float = 1e-8, direction: ArrayLike | None = None,
+                                 max_distance: float | None = None, dense_below: int = 300) -> TransitionStateResult:
     """Refine a transition-state guess ``x0`` (e.g. the highest DNEB image) by hybrid
     eigenvector-following: an EF step uphill along the lowest Hessian eigenvector v
     (``System.lowest_mode``: Lanczos, no full diagonalisation, above ``dense_below``
@@ -131,8 +141,9 @@ def _partitioned_step(hess, zero, g, u, max_step):
     return (step * (max_step / norm) if norm > max_step else step), negative
 
 
-def eigenvector_following(system, x0, tol=1e-9, max_iter=1000, max_step=0.3, negative_tol=1e-8,
-                          direction=None, max_distance=None, dense_below=300):
+def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_iter: int = 1000,
+                          max_step: float = 0.3, negative_tol: float = 1e-8, direction: ArrayLike | None = None,
+                          max_distance: float | None = None, dense_below: int = 300) -> TransitionStateResult:
     """Refine a transition-state guess ``x0`` with EF steps in all modes (exact Hessian).
 
     ``max_step`` caps the step along each mode and the total step. ``direction`` (e.g.
@@ -234,8 +245,9 @@ def tighten_minimum(system, x, tol=1e-9, max_newton=10, lbfgs_params=None):
     return res
 
 
-def connected_minima(system, ts, push_off=0.2, lbfgs_params=None, tol=1e-9, loose_tol=1e-6,
-                     tighten=True):
+def connected_minima(system: System, ts: TransitionStateResult, push_off: float = 0.2,
+                     lbfgs_params: LBFGSParams | None = None, tol: float = 1e-9, loose_tol: float | None = 1e-6,
+                     tighten: bool = True) -> list[MinimizeResult]:
     """Minimise from ts.x +- push_off * eigenvector; returns the two MinimizeResults
     (plus side first).
 

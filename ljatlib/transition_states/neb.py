@@ -8,11 +8,20 @@ minimised with the GMIN-style LBFGS, whose energy-rise test is switched off beca
 DNEB force is not the gradient of any function.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..optimize import LBFGSParams, lbfgs
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..systems import System
 
 
 @dataclass
@@ -29,7 +38,7 @@ class NEBResult:
     n_iter: int
     failed: bool = False
 
-    def local_maxima(self):
+    def local_maxima(self) -> list[int]:
         """Indices of interior images higher than both neighbours (TS candidates),
         highest first; none if the band failed or has a non-finite energy."""
         e = self.energies
@@ -38,7 +47,7 @@ class NEBResult:
         idx = [i for i in range(1, len(e) - 1) if e[i] > e[i - 1] and e[i] > e[i + 1]]
         return sorted(idx, key=lambda i: -e[i])
 
-    def tangent(self, i):
+    def tangent(self, i: int) -> np.ndarray:
         t = self.images[i + 1] - self.images[i - 1]
         return t / np.linalg.norm(t)
 
@@ -94,8 +103,8 @@ def band_gradient(images, energies, grads, k):
     return g_perp - spring_par - dneb_part  # a "gradient": minus the force
 
 
-def dneb(system, x_start, x_end, n_images=20, k=50.0, tol=1e-2, max_iter=1000, max_step=0.5,
-         initial_images=None):
+def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 20, k: float = 50.0, tol: float = 1e-2,
+         max_iter: int = 1000, max_step: float = 0.5, initial_images: ArrayLike | None = None) -> NEBResult:
     """Relax a DNEB between the minima ``x_start`` and ``x_end`` (flat arrays, fixed).
 
     Parameters
