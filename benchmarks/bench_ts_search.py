@@ -29,7 +29,7 @@ from ljatlib.systems import binary_lj_system
 from ljatlib.optimize import LBFGSParams, lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
 from ljatlib.transition_states import dneb, eigenvector_following
-from ljatlib.transition_states.eigenvector_following import _partitioned_step
+from ljatlib.transition_states.eigenvector_following import partitioned_step
 
 QUENCH = LBFGSParams(tol=1e-6, memory=30, max_step=0.1, max_iter=100_000)
 
@@ -67,8 +67,8 @@ def measure(n_pairs=5, repeats=3, seed=0):
             for key, fn in (("hessian", lambda: system.hessian(x)),
                             ("full_diagonalisation", lambda: system.projected_hessian_eigh(x)),
                             ("lanczos", lambda: system.lowest_mode(x, v0=near, dense_below=0, hessian=hess)),
-                            ("partitioned_step", lambda: _partitioned_step(hess, zero, system.fun_grad(x)[1],
-                                                                          v, 0.3))):
+                            ("partitioned_step", lambda: partitioned_step(hess, zero, system.fun_grad(x)[1],
+                                                                         v, 0.3))):
                 steps[key].append(common.best_time(fn, repeats, warmup=True)[0])
             t_full, full = _search(system, x, tangent, limit, dense_below=10 ** 9)
             t_part, part = _search(system, x, tangent, limit, dense_below=300)

@@ -8,7 +8,7 @@ from ljatlib.systems import binary_lj_system, ljat3_system
 from ljatlib.optimize import lbfgs
 from ljatlib.potentials.binary_lj import BinaryLJ
 from ljatlib.transition_states import dneb, eigenvector_following, hybrid_eigenvector_following
-from ljatlib.transition_states.eigenvector_following import _partitioned_step
+from ljatlib.transition_states.eigenvector_following import partitioned_step
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +27,15 @@ def blj_band():
 def test_partitioned_step_reads_the_inertia_off_one_cholesky():
     g = np.array([0.1, 0.2, -0.3])
     e1 = np.array([1.0, 0.0, 0.0])
-    step, negative = _partitioned_step(np.diag([-1.0, 2.0, 4.0]), None, g, e1, 10.0)
+    step, negative = partitioned_step(np.diag([-1.0, 2.0, 4.0]), None, g, e1, 10.0)
     assert negative
     assert step[1:] == pytest.approx([-0.1, 0.075])  # Newton in the complement
     assert step[0] > 0  # uphill along e1 (g . e1 > 0)
-    assert not _partitioned_step(np.diag([1.0, 2.0, 4.0]), None, g, e1, 10.0)[1]
+    assert not partitioned_step(np.diag([1.0, 2.0, 4.0]), None, g, e1, 10.0)[1]
     # a negative mode off the followed direction: no step, and it says so
-    assert _partitioned_step(np.diag([1.0, -2.0, 4.0]), None, g, e1, 10.0) == (None, True)
+    assert partitioned_step(np.diag([1.0, -2.0, 4.0]), None, g, e1, 10.0) == (None, True)
     # the step length is capped
-    assert np.linalg.norm(_partitioned_step(np.diag([-1.0, 2.0, 4.0]), None, 100 * g, e1, 0.05)[0]) \
+    assert np.linalg.norm(partitioned_step(np.diag([-1.0, 2.0, 4.0]), None, 100 * g, e1, 0.05)[0]) \
         == pytest.approx(0.05)
 
 

@@ -111,7 +111,7 @@ def _ef_step(F, b, max_step):
 
 
 @with_one_blas_thread  # see ljatlib._threads
-def _partitioned_step(hess, zero, g, u, max_step):
+def partitioned_step(hess, zero, g, u, max_step):
     """EF step uphill along the unit vector ``u`` and Newton downhill in the space
     perpendicular to ``u`` and the zero modes (rows of ``zero``, or None), by one
     Cholesky solve instead of a diagonalisation; total step capped at ``max_step``.
@@ -162,7 +162,7 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
     Hessian: the lowest eigenpair comes from Lanczos (``System.lowest_mode``, started
     from the previous one), the step is uphill along it (along the followed direction
     while it is not negative) and Newton in the rest, by a Cholesky solve
-    (:func:`_partitioned_step`); the full EF step is the fallback where that part of
+    (:func:`partitioned_step`); the full EF step is the fallback where that part of
     the Hessian is not positive definite, and a converged point is checked by one
     full diagonalisation (its cost against the full diagonalisation:
     ``docs/decisions.md``). While climbing (no negative eigenvalue yet) this path follows the
@@ -184,13 +184,13 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
             negative = True
             if climbing:  # along the followed direction while there is no negative mode
                 u = track if zero is None else track - zero.T @ (zero @ track)
-                step, negative = _partitioned_step(hess, zero, g, u / np.linalg.norm(u), max_step)
+                step, negative = partitioned_step(hess, zero, g, u / np.linalg.norm(u), max_step)
             if negative:
                 climbing = False
                 b, v = system.lowest_mode(x, v0=v, dense_below=dense_below, hessian=hess)
                 step = None
                 if not (rms < tol and b < -negative_tol):  # else: checked below
-                    step, _ = _partitioned_step(hess, zero, g, v, max_step)
+                    step, _ = partitioned_step(hess, zero, g, v, max_step)
         if step is None:
             vals, vecs = system.projected_hessian_eigh(x)
             n_neg = int(np.sum(vals < -negative_tol))
