@@ -61,6 +61,18 @@ def explore(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None =
     ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
     fields of :class:`~ljatlib.landscape.SearchSettings`, e.g. ``n_images``, ``push_off``).
     Returns an :class:`ExploreResult`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ljatlib.storage import Database
+    >>> from ljatlib.systems import tilted_double_well
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     db = Database(os.path.join(tmp, "well.sqlite"))
+    ...     found = explore(tilted_double_well(), db, [0.5, 0.5], n_hops=20, step_size=1.5)
+    ...     db.close()
+    >>> found.n_minima, found.n_transition_states, found.unconnected
+    (2, 1, [])
     """
     n_quenches = store_basin_hopping_minima(system, db, x0, n_hops, seed, temperature, step_size,
                                             lbfgs_params, tight_tol, progress)

@@ -250,7 +250,24 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
     ``checkpoint`` (a meta-table key, e.g. ``"connect_in_rounds"``): the driver's state
     is stored under it with each round's results, in one transaction, and a later call
     continues from it, so a run killed at any point and resumed ends in the same
-    database as one never interrupted (ValueError if it was made with other settings)."""
+    database as one never interrupted (ValueError if it was made with other settings).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ljatlib.storage import Database
+    >>> from ljatlib.systems import tilted_double_well
+    >>> well = tilted_double_well()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     db = Database(os.path.join(tmp, "well.sqlite"))
+    ...     for x in ([-1.03, 0.0], [0.967, 0.0]):
+    ...         _ = db.add_minimum(well.energy(x), x)
+    ...     left = connect_in_rounds(well, db)
+    ...     counts = db.counts()
+    ...     db.close()
+    >>> left, counts  # none left unconnected; 2 minima, 1 transition state
+    ([], (2, 1))
+    """
     batch = check_integer(batch, "batch", 1)
     max_attempts = check_integer(max_attempts, "max_attempts", 0)
     s = SearchSettings.resolve(settings, **changes)

@@ -17,7 +17,26 @@ if TYPE_CHECKING:
 
 
 def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2) -> System:
-    """The loss landscape of ``net`` on training data (X, y)."""
+    """The loss landscape of ``net`` on training data (X, y): inputs (N, n_inputs),
+    classes (N,).
+
+    Two minima are the same structure when their canonical forms (node signs and order
+    fixed) agree to within ``structure_tol`` of their norm
+    (:class:`~ljatlib.systems.mindist.SameNetwork`); alignment is over node permutations
+    and sign flips (:func:`~ljatlib.systems.mindist.network_align`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ljatlib.network import MLP
+    >>> net = MLP((3,))
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(50, 2)), rng.integers(0, 4, 50)
+    >>> system = network_system(net, X, y)
+    >>> w = net.random_weights(rng)
+    >>> system.n == net.n_params, bool(np.isclose(system.energy(w), net.loss(w, X, y)))
+    (True, True)
+    """
     fun_grad = net.fun_grad(X, y)
     X, y = np.asarray(X, float), np.asarray(y)
     return System(fun_grad=fun_grad, hessian=lambda w: net.hessian(w, X, y), n=net.n_params,

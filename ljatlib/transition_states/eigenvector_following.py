@@ -167,7 +167,15 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
     full diagonalisation (its cost against the full diagonalisation:
     ``docs/decisions.md``). While climbing (no negative eigenvalue yet) this path follows the
     direction itself, not the Hessian mode overlapping it most, so from such a start
-    it can reach another transition state."""
+    it can reach another transition state.
+
+    Examples
+    --------
+    >>> from ljatlib.systems import tilted_double_well
+    >>> ts = eigenvector_following(tilted_double_well(), [-0.03, 0.0])  # e.g. a band maximum
+    >>> bool(ts.converged), round(ts.energy, 4), round(ts.eigenvalue, 3)
+    (True, 1.0078, -3.953)
+    """
     x0 = np.asarray(x0, float).ravel()
     x = x0.copy()
     track = None if direction is None else np.asarray(direction, float).ravel() / np.linalg.norm(direction)

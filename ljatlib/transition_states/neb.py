@@ -134,6 +134,15 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
     NEBResult
         ``failed`` (and ``rms = inf``, no local maxima) if an image reached a
         non-finite energy or gradient.
+
+    Examples
+    --------
+    >>> from ljatlib.systems import tilted_double_well
+    >>> well = tilted_double_well()
+    >>> band = dneb(well, [-1.03, 0.0], [0.967, 0.0], n_images=9)
+    >>> top = band.local_maxima()[0]
+    >>> round(float(band.energies[top]), 2)  # the transition state is at 1.0078
+    0.99
     """
     a, b = np.asarray(x_start, float).ravel(), np.asarray(x_end, float).ravel()
     if initial_images is None:
