@@ -108,3 +108,39 @@ def test_ljat3_system_fast_path_matches_public_functions():
     assert system.fun_grad(list(X[0]))[0] == E[0]  # any array-like of 9 numbers
     with pytest.raises(ValueError):
         system.fun_grad(np.zeros(6))
+
+
+def _network_pair():
+    import dataclasses
+
+    from ljatlib.network import MLP
+    from ljatlib.optimize import lbfgs
+    from ljatlib.systems import network_system
+    net, rng = MLP((3, 3)), np.random.default_rng(1)
+    X, y = rng.normal(size=(100, 2)), rng.integers(0, 4, 100)
+    system = network_system(net, X, y)
+    objective = system.fun_grad
+    python_path = dataclasses.replace(system, fun_grad=lambda w: objective(w))
+    a, b = (lbfgs(objective, net.random_weights(rng, 2.0)).x for _ in range(2))
+    return system, python_path, a, b
+
+
+@pytest.mark.parametrize("max_iter", [0, 1, 5, 30])
+def test_compiled_band_takes_the_python_bands_steps(max_iter):
+    """A network loss (compiled objective) is relaxed by one compiled loop; it takes the
+    same LBFGS steps as the Python path (equal to round-off: chaotic later on)."""
+    system, python_path, a, b = _network_pair()
+    fast = dneb(system, a, b, n_images=12, max_iter=max_iter)
+    slow = dneb(python_path, a, b, n_images=12, max_iter=max_iter)
+    assert fast.n_iter == slow.n_iter == max_iter and not fast.failed
+    assert np.allclose(fast.images, slow.images, rtol=0, atol=1e-9)
+    assert np.allclose(fast.energies, slow.energies, rtol=0, atol=1e-9)
+    assert fast.rms == pytest.approx(slow.rms, rel=1e-8)
+
+
+def test_compiled_band_refuses_ends_of_another_network():
+    system, _, a, b = _network_pair()
+    with pytest.raises(ValueError, match="37"):
+        dneb(system, a[:-1], b[:-1], n_images=4)
+    with pytest.raises(ValueError, match="37 coordinates"):
+        dneb(system, a, b, n_images=4, initial_images=np.zeros((4, 36)))

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._objective import CompiledObjective
 from ..optimize import LBFGSParams, lbfgs
+from ._compiled_band import relax_band
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -111,7 +113,9 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
     ----------
     system : :class:`~ljatlib.systems.System`
         Its ``fun_grad_batch`` (``fun_grad_many`` when the system has one) evaluates
-        all images in one call.
+        all images in one call. If its ``fun_grad`` is a compiled objective (the network
+        losses), the whole relaxation runs as one compiled loop instead, with the same
+        arithmetic and no Python per iteration.
     n_images : int
         Movable images (linear interpolation unless ``initial_images`` (n_images, n) is given).
     k : float
@@ -164,6 +168,15 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
     if not (np.isfinite(e_a) and np.isfinite(e_b)):
         images[1:-1] = inner
         return NEBResult(images, energies, float("inf"), 0, failed=True)
+    objective = getattr(system, "fun_grad", None)
+    if isinstance(objective, CompiledObjective):
+        if a.size != objective.n or b.size != objective.n or inner.shape != (n_images, objective.n):
+            raise ValueError(f"the band's ends and images must have {objective.n} coordinates each, "
+                             f"got {a.size}, {b.size} and {inner.shape}")
+        images[1:-1] = inner
+        rms, n_iter, _, failed = relax_band(objective.serial_kernel, objective.args, images, energies, float(k),
+                                            float(tol), 8, float(max_step), LBFGSParams().h0, int(max_iter))
+        return NEBResult(images, energies, float("inf") if failed else float(rms), int(n_iter), failed=bool(failed))
 
     def band_force(flat):
         images[1:-1] = flat.reshape(n_images, -1)

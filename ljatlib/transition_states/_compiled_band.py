@@ -1,0 +1,131 @@
+"""The DNEB of :func:`~ljatlib.transition_states.dneb` as one compiled loop, for systems
+whose ``fun_grad`` is a :class:`~ljatlib._objective.CompiledObjective` (the network
+losses): band force, tangents and the LBFGS steps with no Python per iteration, the same
+arithmetic as the Python path."""
+
+import numba
+import numpy as np
+
+from ..optimize import capped_step_factor, lbfgs_direction, update_memory
+
+
+@numba.njit(error_model="numpy", inline="always")
+def _dot(a, b):
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] * b[j]
+    return acc
+
+
+@numba.njit(error_model="numpy", parallel=True)
+def _evaluate(kernel, args, images, energies, grads):
+    """Energies and gradients of the interior images; False if any is not finite."""
+    m = grads.shape[0]
+    ok = np.ones(m, np.bool_)
+    for i in numba.prange(m):
+        e, g = kernel(images[i + 1], args)
+        energies[i + 1] = e
+        grads[i, :] = g
+        ok[i] = np.isfinite(e) and np.all(np.isfinite(g))
+    return np.all(ok)
+
+
+@numba.njit(error_model="numpy")
+def _band_gradient(images, energies, grads, k, out):
+    """Minus the DNEB force on the interior images into ``out`` (m, n), as
+    :func:`~ljatlib.transition_states.neb.band_gradient`."""
+    m, n = grads.shape
+    fwd, back, tau, spring = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for i in range(m):
+        e_prev, e, e_next = energies[i], energies[i + 1], energies[i + 2]
+        for j in range(n):
+            fwd[j] = images[i + 2, j] - images[i + 1, j]
+            back[j] = images[i + 1, j] - images[i, j]
+        if e_next > e and e > e_prev:
+            w_fwd, w_back = 1.0, 0.0
+        elif e_next < e and e < e_prev:
+            w_fwd, w_back = 0.0, 1.0
+        else:
+            d_next, d_prev = abs(e_next - e), abs(e_prev - e)
+            d_max, d_min = max(d_next, d_prev), min(d_next, d_prev)
+            if e_next > e_prev:
+                w_fwd, w_back = d_max, d_min
+            else:
+                w_fwd, w_back = d_min, d_max
+        for j in range(n):
+            tau[j] = w_fwd * fwd[j] + w_back * back[j]
+        norm = np.sqrt(_dot(tau, tau))
+        if norm > 0:
+            for j in range(n):
+                tau[j] /= norm
+        else:
+            fwd_norm = max(np.sqrt(_dot(fwd, fwd)), 1e-300)
+            for j in range(n):
+                tau[j] = fwd[j] / fwd_norm
+        g = grads[i]
+        g_t = _dot(g, tau)
+        spring_par = k * (np.sqrt(_dot(fwd, fwd)) - np.sqrt(_dot(back, back)))
+        for j in range(n):
+            spring[j] = k * (fwd[j] - back[j])
+        s_t = _dot(spring, tau)
+        gp2, sp_gp = 0.0, 0.0
+        for j in range(n):
+            gp = g[j] - g_t * tau[j]
+            gp2 += gp * gp
+            sp_gp += (spring[j] - s_t * tau[j]) * gp
+        coef = sp_gp / gp2 if gp2 > 0 else 0.0
+        for j in range(n):
+            gp = g[j] - g_t * tau[j]
+            sp = spring[j] - s_t * tau[j]
+            out[i, j] = gp - spring_par * tau[j] - (sp - coef * gp)
+
+
+# Not cached on disk (it takes a dispatcher; see optimize._lbfgs). Compiled once per process.
+@numba.njit(error_model="numpy")
+def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max_iter):
+    """Relax the interior of ``images`` (m + 2, n) in place (ends fixed, ``energies``
+    (m + 2,) holding the ends' energies) by LBFGS on the DNEB force.
+
+    Returns (rms, n_iter, n_eval, failed): the RMS force when it stopped; LBFGS
+    iterations; band evaluations; whether an image reached a non-finite energy or
+    gradient (``images``/``energies`` then hold that band)."""
+    m = images.shape[0] - 2
+    n = images.shape[1]
+    size = m * n
+    grads = np.empty((m, n))
+    x = np.empty(size)
+    for i in range(m):
+        for j in range(n):
+            x[i * n + j] = images[i + 1, j]
+    g = np.empty(size)
+    gb = g.reshape(m, n)
+    if not _evaluate(kernel, args, images, energies, grads):
+        return np.inf, 1, 1, True
+    _band_gradient(images, energies, grads, k, gb)
+    n_eval = 1
+    s_mem, y_mem = np.zeros((memory, size)), np.zeros((memory, size))
+    rho, alpha, step = np.zeros(memory), np.zeros(memory), np.zeros(size)
+    x_new, g_new = np.empty(size), np.empty(size)
+    g_newb = g_new.reshape(m, n)
+    it = 0
+    for _ in range(max_iter + 1):
+        rms = np.sqrt(_dot(g, g) / size)
+        if rms < tol or it == max_iter:
+            return rms, it, n_eval, False
+        lbfgs_direction(g, s_mem, y_mem, rho, it, h0, step, alpha)
+        factor = capped_step_factor(step, g, max_step)
+        for j in range(size):
+            x_new[j] = x[j] + factor * step[j]
+        for i in range(m):
+            for j in range(n):
+                images[i + 1, j] = x_new[i * n + j]
+        n_eval += 1
+        if not _evaluate(kernel, args, images, energies, grads):
+            return np.inf, n_eval, n_eval, True
+        _band_gradient(images, energies, grads, k, g_newb)
+        h0 = update_memory(x, g, x_new, g_new, s_mem, y_mem, rho, it)
+        x, x_new = x_new, x
+        g, g_new = g_new, g
+        g_newb = g_new.reshape(m, n)
+        it += 1
+    return np.sqrt(_dot(g, g) / size), it, n_eval, False
