@@ -1,11 +1,18 @@
 """Markdown tables: the one helper behind every table the book and the tools print."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
 
 def _cell(value):
     return str(value).replace("|", r"\|").replace("\n", " ")
 
 
-def markdown_table(header, rows):
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A Markdown (pipe) table.
 
     Parameters

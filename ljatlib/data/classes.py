@@ -4,7 +4,10 @@ Classes 0-3 are the four minima; negative codes are outcomes that are not a clas
 and are excluded from training and testing.
 """
 
+from __future__ import annotations
+
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import brentq
@@ -12,6 +15,11 @@ from scipy.optimize import brentq
 from ..ljat3_geometry import pair_distances
 from ..optimize import CONVERGED, NON_FINITE
 from ..potentials import ljat3
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..optimize import MinimizeResult
 
 TRIANGLE, LINEAR_1, LINEAR_2, LINEAR_3 = 0, 1, 2, 3
 DISSOCIATED, UNCONVERGED, FAILED, OTHER, FREE_ATOMS = -1, -2, -3, -4, -5
@@ -41,7 +49,7 @@ def _chain(r):
 
 
 @lru_cache(maxsize=8)
-def reference_minima(z=2.0):
+def reference_minima(z: float = 2.0) -> dict[str, tuple[float, float, np.ndarray]]:
     """Energies and nearest-neighbour distances of the triangle and the linear minimum.
 
     Each is the stationary point of its symmetric shape (equilateral triangle,
@@ -57,7 +65,7 @@ def reference_minima(z=2.0):
     return out
 
 
-def classify(x, z=2.0, tol=0.02):
+def classify(x: ArrayLike, z: float = 2.0, tol: float = 0.02) -> int | np.ndarray:
     """Class of converged geometries: 0 triangle, 1/2/3 linear with atom 1/2/3 central.
 
     Parameters
@@ -88,7 +96,7 @@ def classify(x, z=2.0, tol=0.02):
     return int(labels[0]) if np.ndim(x) == 2 else labels
 
 
-def label_outcomes(result, z=2.0):
+def label_outcomes(result: MinimizeResult, z: float = 2.0) -> np.ndarray:
     """Labels (n,) of a batch :class:`~ljatlib.optimize.MinimizeResult`: the class of
     each converged system, ``UNCONVERGED`` or ``FAILED`` otherwise."""
     labels = np.full(len(result.status), UNCONVERGED, dtype=np.int64)
@@ -99,7 +107,7 @@ def label_outcomes(result, z=2.0):
     return labels
 
 
-def outcome_counts(labels):
+def outcome_counts(labels: ArrayLike) -> dict[str, int]:
     """{label name: count} for every code present in ``labels`` (classes first)."""
     labels = np.asarray(labels)
     return {LABEL_NAMES[c]: int(np.sum(labels == c)) for c in LABEL_NAMES if np.any(labels == c)}

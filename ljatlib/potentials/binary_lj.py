@@ -196,12 +196,12 @@ class BinaryLJ:
         self.sigma, self.epsilon = sig, eps
 
     @property
-    def types(self):
+    def types(self) -> np.ndarray:
         """Species of each atom (N,): 0 for A, 1 for B."""
         return self._params[0].copy()
 
     @property
-    def kernel_args(self):
+    def kernel_args(self) -> tuple:
         """The arguments after (x, output) of the compiled kernels
         :func:`energy_and_gradient_flat`, :func:`energy_and_gradient_many` (after X) and
         :func:`hessian_flat`: types, sigma^2, epsilon, the shift coefficients, cutoff^2,

@@ -6,15 +6,7 @@ arithmetic as the Python path."""
 import numba
 import numpy as np
 
-from ..optimize import capped_step_factor, lbfgs_direction, update_memory
-
-
-@numba.njit(error_model="numpy", inline="always")
-def _dot(a, b):
-    acc = 0.0
-    for j in range(a.shape[0]):
-        acc += a[j] * b[j]
-    return acc
+from ..optimize import capped_step_factor, dot, lbfgs_direction, update_memory
 
 
 @numba.njit(error_model="numpy", parallel=True)
@@ -54,20 +46,20 @@ def _band_gradient(images, energies, grads, k, out):
                 w_fwd, w_back = d_min, d_max
         for j in range(n):
             tau[j] = w_fwd * fwd[j] + w_back * back[j]
-        norm = np.sqrt(_dot(tau, tau))
+        norm = np.sqrt(dot(tau, tau))
         if norm > 0:
             for j in range(n):
                 tau[j] /= norm
         else:
-            fwd_norm = max(np.sqrt(_dot(fwd, fwd)), 1e-300)
+            fwd_norm = max(np.sqrt(dot(fwd, fwd)), 1e-300)
             for j in range(n):
                 tau[j] = fwd[j] / fwd_norm
         g = grads[i]
-        g_t = _dot(g, tau)
-        spring_par = k * (np.sqrt(_dot(fwd, fwd)) - np.sqrt(_dot(back, back)))
+        g_t = dot(g, tau)
+        spring_par = k * (np.sqrt(dot(fwd, fwd)) - np.sqrt(dot(back, back)))
         for j in range(n):
             spring[j] = k * (fwd[j] - back[j])
-        s_t = _dot(spring, tau)
+        s_t = dot(spring, tau)
         gp2, sp_gp = 0.0, 0.0
         for j in range(n):
             gp = g[j] - g_t * tau[j]
@@ -109,7 +101,7 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     g_newb = g_new.reshape(m, n)
     it = 0
     for _ in range(max_iter + 1):
-        rms = np.sqrt(_dot(g, g) / size)
+        rms = np.sqrt(dot(g, g) / size)
         if rms < tol or it == max_iter:
             return rms, it, n_eval, False
         lbfgs_direction(g, s_mem, y_mem, rho, it, h0, step, alpha)
@@ -128,4 +120,4 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
         g, g_new = g_new, g
         g_newb = g_new.reshape(m, n)
         it += 1
-    return np.sqrt(_dot(g, g) / size), it, n_eval, False
+    return np.sqrt(dot(g, g) / size), it, n_eval, False
