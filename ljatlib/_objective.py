@@ -1,8 +1,16 @@
 """Objective functions backed by a compiled kernel: :class:`CompiledObjective`."""
 
+from __future__ import annotations
+
 import importlib
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
 
 
 def _by_name(dispatcher):
@@ -38,7 +46,7 @@ class CompiledObjective:
     Kernels must be module-level functions (an objective is pickled with their names).
     """
 
-    def __init__(self, kernel, args, n, serial_kernel=None):
+    def __init__(self, kernel: Callable, args: tuple, n: int, serial_kernel: Callable | None = None) -> None:
         self.kernel, self.args, self.n = kernel, args, int(n)
         self.serial_kernel = kernel if serial_kernel is None else serial_kernel
 
@@ -48,7 +56,7 @@ class CompiledObjective:
         # function; compiling a loop that takes them then fails to save its cache.
         return _rebuild, (_by_name(self.kernel), self.args, self.n, _by_name(self.serial_kernel))
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> tuple[float, np.ndarray]:
         x = np.ascontiguousarray(x, dtype=np.float64)
         if x.shape != (self.n,):
             raise ValueError(f"x must have shape ({self.n},), got {x.shape}")

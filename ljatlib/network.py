@@ -709,11 +709,25 @@ class MLP:
 
     def hessian(self, w: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Exact d2L/dw2 (n_params, n_params)."""
-        w, X, y = self._check_w(w), *self._check_data(X, y)
+        return self.hessian_function(X, y)(self._check_w(w))
+
+    def hessian_function(self, X: ArrayLike, y: ArrayLike) -> Callable[[np.ndarray], np.ndarray]:
+        """``hessian(w) -> (n_params, n_params)`` on fixed data, which is validated
+        once, here (as :meth:`objective` does): a call checks only the length of ``w``.
+        What the landscape tools call at every eigenvector-following step."""
+        X, y = self._check_data(X, y)
         kernel = _hessian_serial if len(y) <= CHUNK else _hessian
-        h = kernel(w, X, y, self.sizes, self.w_off, self.b_off) / len(y)
-        h[np.diag_indices_from(h)] += 2.0 * self.lam * self._reg_mask
-        return h
+        diagonal = 2.0 * self.lam * self._reg_mask
+        n, sizes, w_off, b_off = self.n_params, self.sizes, self.w_off, self.b_off
+
+        def hessian(w):
+            w = np.ascontiguousarray(w, dtype=np.float64)
+            if w.shape != (n,):
+                raise ValueError(f"w must have shape ({n},), got {w.shape}")
+            h = kernel(w, X, y, sizes, w_off, b_off) / len(y)
+            h[np.diag_indices_from(h)] += diagonal
+            return h
+        return hessian
 
     def objective(self, X: ArrayLike, y: ArrayLike) -> CompiledObjective:
         """The loss on fixed data (validated once) as a

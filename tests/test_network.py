@@ -167,3 +167,15 @@ def test_valid_settings_still_construct():
     net = MLP(np.array([3, 2]), lam=0, input_offset=(1, 2), input_scale=np.array([0.5, -2.0]))
     assert net.hidden == (3, 2) and net.lam == 0.0 and net.input_scale.dtype == float
     assert MLP(4).hidden == (4,)
+
+
+def test_hessian_function_validates_the_data_once_and_w_at_every_call():
+    net, rng = MLP((3, 2)), np.random.default_rng(3)
+    X, y = rng.normal(size=(40, 2)), rng.integers(0, 4, 40)
+    w = net.random_weights(rng)
+    hessian = net.hessian_function(X, y)
+    assert np.array_equal(hessian(w), net.hessian(w, X, y))
+    with pytest.raises(ValueError, match=str(net.n_params)):
+        hessian(w[:-1])
+    with pytest.raises(ValueError, match="y must have shape"):
+        net.hessian_function(X, y[:-1])

@@ -8,27 +8,33 @@ not the names, shapes and dtypes the caller expects (``members``, ``check``: a f
 truncated, or written by other code under the same key) is reported and recomputed.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import tempfile
 import warnings
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._hashing import stable_hash
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 CACHE_VERSION = 1
 
 
-def cache_dir():
+def cache_dir() -> Path:
     path = Path(os.environ.get("LJATLIB_CACHE", Path.home() / ".cache" / "ljatlib"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def cache_key(kind, params):
+def cache_key(kind: str, params: dict) -> tuple[str, str]:
     value = {"kind": kind, "version": CACHE_VERSION, **params}
     return json.dumps(value, sort_keys=True), stable_hash(value, digits=16)
 
@@ -49,7 +55,9 @@ def _check_members(arrays, members):
             raise ValueError(f"member {name!r} has dtype {a.dtype}, expected kind {kinds!r}")
 
 
-def cached_arrays(kind, params, compute, use_cache=True, members=None, check=None):
+def cached_arrays(kind: str, params: dict, compute: Callable[[], dict[str, np.ndarray]], use_cache: bool = True,
+                  members: dict[str, tuple[tuple[int | None, ...], str]] | None = None,
+                  check: Callable[[dict[str, np.ndarray]], None] | None = None) -> dict[str, np.ndarray]:
     """Return the dict of arrays ``compute()`` produces for ``params``, from disk if cached.
 
     ``params`` must be JSON-serialisable; ``compute`` returns {name: array}.

@@ -6,7 +6,10 @@ are kept: 79,524 of them for n = 700. Image arrays are indexed [iy, ix] (use
 ``origin="lower"`` with ``extent``).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +18,9 @@ from ..optimize import (LBFGSParams, minimize_ljat3, minimize_ljat3_scipy,
                         steepest_descent_ljat3)
 from .cache import cached_arrays
 from .classes import label_outcomes
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 METHODS = ("lbfgs", "steepest-descent", "scipy-lbfgsb")
 
@@ -38,24 +44,24 @@ class D3Grid:
         return len(self.xy)
 
     @property
-    def inputs(self):
+    def inputs(self) -> np.ndarray:
         """Network inputs (m, 2): (r12, r13)."""
         return self.r[:, :2]
 
     @property
-    def extent(self):
+    def extent(self) -> tuple[float, float, float, float]:
         """(xmin, xmax, ymin, ymax) for ``imshow``."""
         h = (self.axis[1] - self.axis[0]) / 2
         return (self.axis[0] - h, self.axis[-1] + h, self.axis[0] - h, self.axis[-1] + h)
 
     @property
-    def bounds(self):
+    def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, xmax, ymin, ymax) of the feasible points, half a pixel added."""
         h = (self.axis[1] - self.axis[0]) / 2
         (x0, y0), (x1, y1) = self.xy.min(axis=0), self.xy.max(axis=0)
         return (x0 - h, x1 + h, y0 - h, y1 + h)
 
-    def image(self, values, fill=np.nan):
+    def image(self, values: ArrayLike, fill: float = np.nan) -> np.ndarray:
         """Put per-point ``values`` (m,) back on the (n, n) grid, ``fill`` elsewhere."""
         values = np.asarray(values)
         if values.shape[0] != len(self):
@@ -66,7 +72,7 @@ class D3Grid:
         return img
 
 
-def d3_grid(n=700, r_e=R_E):
+def d3_grid(n: int = 700, r_e: float = R_E) -> D3Grid:
     """The D3 grid with ``n`` points per axis (n = 700 in the SI)."""
     if n < 2:
         raise ValueError(f"n must be >= 2, got {n}")
@@ -80,7 +86,8 @@ def d3_grid(n=700, r_e=R_E):
     return D3Grid(axis=axis, mask=mask, xy=xy, r=r, coords=cartesian_from_distances(r))
 
 
-def plane_samples(n, seed, z=2.0, lbfgs=None, r_e=R_E):
+def plane_samples(n: int, seed: int | None, z: float = 2.0, lbfgs: LBFGSParams | None = None,
+                  r_e: float = R_E) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n`` geometries uniform over the feasible triangle of the S2 plane, labelled by
     LBFGS minimisation (the training set R' of Fig. S1b).
 
@@ -103,7 +110,8 @@ def plane_samples(n, seed, z=2.0, lbfgs=None, r_e=R_E):
     return r[:, :2], label_outcomes(res, z), xy
 
 
-def d3_labels(grid, method="lbfgs", z=2.0, lbfgs=None, use_cache=True):
+def d3_labels(grid: D3Grid, method: str = "lbfgs", z: float = 2.0, lbfgs: LBFGSParams | None = None,
+              use_cache: bool = True) -> np.ndarray:
     """True classes (m,) of the grid points: the minimum each geometry reaches.
 
     method : "lbfgs" (the book's minimiser, the SI's definition), "steepest-descent"

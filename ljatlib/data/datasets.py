@@ -7,6 +7,8 @@ the starting (r12, r13). The first half is the training half, the second the tes
 half; only labelled outcomes (classes 0-3) enter ``split``.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,17 +52,17 @@ class Dataset:
         return len(self.labels)
 
     @property
-    def is_train(self):
+    def is_train(self) -> np.ndarray:
         """Boolean mask (n,) of the training half (the first n // 2 starts)."""
         mask = np.zeros(len(self), dtype=bool)
         mask[: len(self) // 2] = True
         return mask
 
-    def counts(self, part="all"):
+    def counts(self, part: str = "all") -> dict[str, int]:
         """{outcome name: count} in ``part`` ("train", "test" or "all")."""
         return outcome_counts(self.labels[self._part_mask(part)])
 
-    def split(self, part, first=None):
+    def split(self, part: str, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(X (m, 2), y (m,)): starting (r12, r13) and classes of the labelled starts in
         ``part``; with ``first``, of the labelled starts among its first ``first`` starts."""
         keep = self._part_mask(part)
@@ -69,7 +71,7 @@ class Dataset:
         keep &= self.labels >= 0
         return self.inputs[keep], self.labels[keep]
 
-    def sequence_inputs(self, k, part="train"):
+    def sequence_inputs(self, k: int, part: str = "train") -> tuple[np.ndarray, np.ndarray]:
         """(X, y) with X the (r12, r13) of the iterate ``k`` steps before convergence.
 
         k = 0 is the converged geometry; a sequence shorter than k contributes its
@@ -92,7 +94,7 @@ class Dataset:
         return self.is_train if part == "train" else ~self.is_train
 
 
-def random_starts(n, L, seed):
+def random_starts(n: int, L: float, seed: int | None) -> np.ndarray:
     """Starting coordinates (n, 3, 3): three atoms uniform in the cube [0, L]^3."""
     return np.random.default_rng(seed).uniform(0.0, L, size=(n, 3, 3))
 
@@ -105,7 +107,8 @@ def _check_sequences(arrays):
                          f"{rows} rows of seq_r12_r13")
 
 
-def make_dataset(name, seed=None, n=None, L=None, z=2.0, lbfgs=None, use_cache=True):
+def make_dataset(name: str, seed: int | None = None, n: int | None = None, L: float | None = None, z: float = 2.0,
+                 lbfgs: LBFGSParams | None = None, use_cache: bool = True) -> Dataset:
     """Build (or load from the cache) data set ``"D1"`` or ``"D2"``.
 
     Parameters

@@ -27,7 +27,7 @@ makes the same choices for several minima at a time and runs their searches
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -41,7 +41,13 @@ from ._settings import SearchSettings
 from .graph import component_labels, landscape_graph
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from numpy.typing import ArrayLike
+
+    from ..optimize import MinimizeResult
     from ..storage import Database, Minimum
+    from ..transition_states import NEBResult, TransitionStateResult
 
 
 def _align(system, a, b):
@@ -68,7 +74,7 @@ def _identify_minimum(system, db, res, tol):
 
 @with_one_blas_thread
 def search_pair(system, db: Database, m1: Minimum, m2: Minimum, settings: SearchSettings | None = None,
-                align: bool = True, stop_when_connected: bool = True, **changes) -> int:
+                align: bool = True, stop_when_connected: bool = True, **changes: Any) -> int:
     """One DNEB between stored minima m1 and m2 (m2 aligned to m1 if ``align``, else as
     stored) and refinement of its maxima by eigenvector-following.
 
@@ -106,7 +112,8 @@ def search_pair(system, db: Database, m1: Minimum, m2: Minimum, settings: Search
     return n_new
 
 
-def band_transition_states(system, x1, x2, settings=None, **changes):
+def band_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: SearchSettings | None = None,
+                           **changes: Any) -> Iterator[tuple[TransitionStateResult, MinimizeResult, MinimizeResult]]:
     """The search of :func:`search_pair` without a database: a DNEB from ``x1`` to
     ``x2`` (as given, (n,) each) and eigenvector-following from its maxima. Yields
     (TransitionStateResult, plus, minus) for each transition state converged to RMS
@@ -125,7 +132,8 @@ def band_transition_states(system, x1, x2, settings=None, **changes):
             yield ts, plus, minus
 
 
-def refine_band_maxima(system, band, settings=None, **changes):
+def refine_band_maxima(system, band: NEBResult, settings: SearchSettings | None = None,
+                       **changes: Any) -> Iterator[tuple[int, TransitionStateResult]]:
     """Eigenvector-following from the local maxima of a relaxed ``band`` (NEBResult),
     highest first, climbing along the band tangent (settings as in :func:`search_pair`).
     Yields (image index, TransitionStateResult), converged or not."""
@@ -145,7 +153,7 @@ def refine_band_maxima(system, band, settings=None, **changes):
                                        direction=band.tangent(i), max_distance=limit)
 
 
-def are_connected(db, id_a, id_b):
+def are_connected(db: Database, id_a: int, id_b: int) -> bool:
     g = landscape_graph(db)
     return g.has_node(id_a) and g.has_node(id_b) and nx.has_path(g, id_a, id_b)
 
@@ -156,8 +164,9 @@ def joined_to(db: Database, target: int) -> set[int]:
     return nx.node_connected_component(g, target) if g.has_node(target) else {target}
 
 
-def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10, distances=None, tries=None,
-            settings: SearchSettings | None = None, **changes) -> bool:
+def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10,
+            distances: dict[tuple[int, int], float] | None = None, tries: dict[tuple[int, int], int] | None = None,
+            settings: SearchSettings | None = None, **changes: Any) -> bool:
     """Connect stored minima ``id_a`` and ``id_b``; returns True when a path of stored
     transition states joins them. Resumable: it starts from what the database holds.
 
@@ -190,7 +199,9 @@ def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10, 
     return are_connected(db, id_a, id_b)
 
 
-def choose_gap(system, db, id_a, id_b, distances, tries, settings, found=lambda i: False):
+def choose_gap(system, db: Database, id_a: int, id_b: int, distances: dict[tuple[int, int], float],
+               tries: dict[tuple[int, int], int], settings: SearchSettings,
+               found: Callable[[int], bool] = lambda i: False) -> tuple[tuple[int, int], dict[int, Minimum]] | None:
     """The next pair of stored minima to search when connecting ``id_a`` and ``id_b``
     (see :func:`connect`; ``settings.max_tries_per_pair``, ``gap_choice`` and
     ``graph_minima``); ``found(id)``: whether a minimum was found while connecting
@@ -225,7 +236,7 @@ def choose_gap(system, db, id_a, id_b, distances, tries, settings, found=lambda 
 
 
 def connect_to_global_minimum(system, db: Database, max_attempts: int = 10, progress: bool = False,
-                              settings: SearchSettings | None = None, **changes) -> list[int]:
+                              settings: SearchSettings | None = None, **changes: Any) -> list[int]:
     """Try to connect every stored minimum to the global minimum; returns the ids of
     those (stored when the call began) that end up unconnected to it.
 

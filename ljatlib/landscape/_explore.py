@@ -4,7 +4,7 @@ it again continues where an interrupted run stopped."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dataclasses import dataclass
 
@@ -15,6 +15,8 @@ from .basinhopping import basin_hopping
 from ._connect import connect_to_global_minimum
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import ArrayLike
 
     from ..optimize import LBFGSParams
@@ -32,7 +34,7 @@ class ExploreResult:
 def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None = 0,
                                temperature: float = 2.0, step_size: float = 1.0,
                                lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9,
-                               progress: bool = False, meta: dict | None = None) -> int:
+                               progress: bool = False, meta: Callable[[int], dict] | None = None) -> int:
     """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
     gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
     values ``meta(n_quenches)`` returns (a dict, e.g. a marker that basin-hopping is
@@ -54,7 +56,7 @@ def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int,
 
 def explore(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None = 0, temperature: float = 2.0,
             step_size: float = 1.0, lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9,
-            connect_attempts: int = 10, progress: bool = False, **connect_kwargs) -> ExploreResult:
+            connect_attempts: int = 10, progress: bool = False, **connect_kwargs: Any) -> ExploreResult:
     """Basin-hop from ``x0``, store every distinct minimum (re-converged to RMS gradient
     ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
 

@@ -1,10 +1,16 @@
 """The settings of a double-ended search and of the drivers that choose the searches."""
 
+from __future__ import annotations
+
 import dataclasses
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .._validation import check_integer, check_positive
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -65,14 +71,14 @@ class SearchSettings:
     ef_max_step: float = 0.3
     ef_negative_tol: float = 1e-8
     tol: float = 1e-9
-    ts_tol: object = None
-    ts_max_distance: object = "auto"
-    max_maxima: object = None
+    ts_tol: float | None = None
+    ts_max_distance: str | float | Callable[[float], float] | None = "auto"
+    max_maxima: int | None = None
     endpoint_climbs: bool = False
     push_off: float = 0.2
     push_max_step: float = 0.1
     loose_tol: float = 1e-6
-    energy_tol: object = None
+    energy_tol: float | None = None
     max_tries_per_pair: int = 4
     gap_choice: str = "closest"
     graph_minima: str = "local"
@@ -102,16 +108,16 @@ class SearchSettings:
             raise ValueError(f"graph_minima must be 'local' or 'all', got {self.graph_minima!r}")
 
     @property
-    def ef_tol(self):
+    def ef_tol(self) -> float:
         """RMS gradient at which eigenvector-following has converged."""
         return self.tol if self.ts_tol is None else self.ts_tol
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> SearchSettings:
         """A copy with ``changes`` (field names; TypeError for any other name)."""
         return dataclasses.replace(self, **changes) if changes else self
 
     @classmethod
-    def resolve(cls, settings=None, **changes):
+    def resolve(cls, settings: SearchSettings | None = None, **changes: Any) -> SearchSettings:
         """``settings`` (default: the defaults) with ``changes`` applied."""
         if settings is None:
             settings = cls()
@@ -119,13 +125,13 @@ class SearchSettings:
             raise TypeError(f"settings must be a SearchSettings, got {type(settings).__name__}")
         return settings.replace(**changes)
 
-    def for_retry(self, n_tried):
+    def for_retry(self, n_tried: int) -> tuple[bool, SearchSettings]:
         """(align, settings) of the ``n_tried``-th retry of a gap: every second one joins
         the copies as stored, not the aligned ones, and the band has ``image_growth``
         times more images every two tries."""
         return n_tried % 2 == 0, self.replace(
             n_images=int(round(self.n_images * self.image_growth ** (n_tried // 2))))
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         """The settings as JSON-serialisable values (a callable as its repr)."""
         return {k: (repr(v) if callable(v) else v) for k, v in dataclasses.asdict(self).items()}

@@ -14,7 +14,10 @@ distinct minima: it counts the minima among a basin-hopping run's quenches with 
 rule and with much stricter ones.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +28,13 @@ from ..transition_states import dneb
 from .basinhopping import basin_hopping
 from ._settings import SearchSettings
 from ._connect import refine_band_maxima
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
+
+    from ..optimize import LBFGSParams
 
 
 @dataclass
@@ -60,11 +70,12 @@ class SearchTrace:
     maxima: list = field(default_factory=list)
 
     @property
-    def n_converged(self):
+    def n_converged(self) -> int:
         return sum(m.converged for m in self.maxima)
 
 
-def trace_search(system, x1, x2, settings=None, align=True, **changes):
+def trace_search(system, x1: ArrayLike, x2: ArrayLike, settings: SearchSettings | None = None, align: bool = True,
+                 **changes: Any) -> SearchTrace:
     """The band and eigenvector-following stages of a search from minimum ``x1`` to
     minimum ``x2`` ((n,) each; ``x2`` replaced by its copy closest to ``x1`` if
     ``align``), with the :class:`~ljatlib.landscape.SearchSettings` ``settings``
@@ -111,7 +122,7 @@ class QuenchCensus:
     closest_distinct: float
 
     @property
-    def median_gap(self):
+    def median_gap(self) -> float:
         """Median energy difference of consecutive distinct minima (nan if fewer than two)."""
         return float(np.median(np.diff(self.minimum_energies))) if self.database_count > 1 else float("nan")
 
@@ -128,9 +139,10 @@ def _distinct(order, energies, rule):
     return reps, label
 
 
-def quench_census(system, x0, n_hops, seed=None, temperature=2.0, step_size=1.0,
-                  distance_tols=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5), energy_tol=1e-8,
-                  database_energy_tol=1e-4, lbfgs_params=None, tight_tol=1e-9):
+def quench_census(system, x0: ArrayLike, n_hops: int, seed: int | None = None, temperature: float = 2.0,
+                  step_size: float = 1.0, distance_tols: Sequence[float] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5),
+                  energy_tol: float = 1e-8, database_energy_tol: float = 1e-4,
+                  lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9) -> QuenchCensus:
     """Does the database's rule for "the same minimum" merge distinct minima?
 
     Runs :func:`~ljatlib.landscape.basin_hopping` from ``x0`` (``n_hops`` steps;

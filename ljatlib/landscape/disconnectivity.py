@@ -6,12 +6,20 @@ at its level, joined to the superbasin containing it one level up; each minimum'
 ends at its own energy. Leaves are ordered depth first, lowest branches in the middle.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from ._unionfind import DisjointSets
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable, Iterable, Sequence
+
+    from ..storage import Database
 
 
 @dataclass
@@ -22,7 +30,8 @@ class _Node:
     x: float = 0.0
 
 
-def superbasin_tree(energies, edges, levels):
+def superbasin_tree(energies: dict[Hashable, float], edges: Iterable[tuple[Hashable, Hashable, float]],
+                    levels: Sequence[float]) -> list[_Node]:
     """Tree of superbasins. ``energies``: {minimum id: energy}; ``edges``: iterable of
     (id_a, id_b, ts_energy); ``levels``: decreasing energies. Returns the root nodes."""
     edges = sorted(edges, key=lambda e: e[2])
@@ -72,8 +81,10 @@ def _layout(roots, energies):
     return order
 
 
-def disconnectivity_graph(db_or_graph, ax=None, n_levels=20, e_top=None, values=None,
-                          cmap="viridis", label=None, linewidth=0.8, global_component=True, highlight=None):
+def disconnectivity_graph(db_or_graph: Database | nx.Graph, ax=None, n_levels: int = 20, e_top: float | None = None,
+                          values: dict[int, float] | None = None, cmap="viridis", label: str | None = None,
+                          linewidth: float = 0.8, global_component: bool = True,
+                          highlight: dict[int, str] | None = None):
     """Draw the disconnectivity graph of a database (or a landscape_graph) on ``ax``.
 
     Parameters

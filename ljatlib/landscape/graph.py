@@ -15,6 +15,8 @@ import numpy as np
 from ._unionfind import DisjointSets
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
     from ..storage import Database
 
 
@@ -33,7 +35,7 @@ def landscape_graph(db: Database, include_degenerate: bool = False) -> nx.Graph:
     return g
 
 
-def component_labels(g):
+def component_labels(g: nx.Graph) -> Callable[[int], Hashable]:
     """label(id): a label shared exactly by the minima that the edges of ``g`` join (an
     id not in ``g`` has its own)."""
     sets = DisjointSets(g.nodes)

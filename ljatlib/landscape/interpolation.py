@@ -58,7 +58,7 @@ class LineProfile:
     minimum_energies: np.ndarray
 
     @property
-    def n_basins(self):
+    def n_basins(self) -> int:
         """Distinct minima reached from the line."""
         return len(self.minima)
 

@@ -11,13 +11,21 @@ hidden nodes, ...) of the end point a descent reaches, which changes neither
 energies nor path lengths nor anything the network predicts.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from ..optimize import LBFGSParams, lbfgs
 from .graph import landscape_graph
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..storage import Database
 
 
 @dataclass
@@ -44,7 +52,7 @@ class Pathway:
     ts_frames: np.ndarray
 
 
-def longest_minimax_pathway(db, n_minima=None, through=None):
+def longest_minimax_pathway(db: Database, n_minima: int | None = None, through: int | None = None) -> list[int]:
     """Minimum ids of the longest path in the minimax spanning tree (the tree whose
     paths have the lowest highest transition state), optionally cut to ``n_minima``
     minima centred on the minimum ``through`` (default: the global minimum, when the
@@ -73,7 +81,8 @@ def _descent(system, x, params):
     return res, frames
 
 
-def trace_pathway(system, db, minima, push_off=0.01, max_step=0.02, tol=1e-9):
+def trace_pathway(system, db: Database, minima: Sequence[int], push_off: float = 0.01, max_step: float = 0.02,
+                  tol: float = 1e-9) -> Pathway:
     """Trace the pathway through the stored ``minima`` (ids, consecutive ones joined by a
     stored transition state; the lowest one is used).
 
@@ -120,7 +129,7 @@ def trace_pathway(system, db, minima, push_off=0.01, max_step=0.02, tol=1e-9):
                    np.array(ts_frames, dtype=int))
 
 
-def frames_evenly_in_s(pathway, n_frames):
+def frames_evenly_in_s(pathway: Pathway, n_frames: int) -> np.ndarray:
     """Indices of about ``n_frames`` frames evenly spaced in path length, always
     including every minimum and transition state."""
     targets = np.linspace(0.0, pathway.s[-1], n_frames)

@@ -19,7 +19,7 @@ RMS gradient ``tol`` (Newton steps) before returning it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import json
 from collections import Counter, defaultdict
@@ -58,10 +58,10 @@ class FoundMinimum:
     (then ``x`` is None), else its energy, coordinates (n,) converged to RMS gradient
     ``tol`` and ln of the product of its Hessian eigenvalues."""
 
-    endpoint: int = None
-    energy: float = None
-    x: np.ndarray = None
-    log_prod_evals: float = None
+    endpoint: int | None = None
+    energy: float | None = None
+    x: np.ndarray | None = None
+    log_prod_evals: float | None = None
 
 
 @dataclass
@@ -70,13 +70,13 @@ class FoundTransitionState:
     x: np.ndarray
     eigenvalue: float
     log_prod_evals: float
-    minima: tuple  # (FoundMinimum, FoundMinimum)
+    minima: tuple[FoundMinimum, FoundMinimum]
 
 
 @with_one_blas_thread
 def find_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: SearchSettings | None = None,
                            align: bool = True, stop_when_connected: bool = True,
-                           **changes) -> list[FoundTransitionState]:
+                           **changes: Any) -> list[FoundTransitionState]:
     """One search between minima ``x1`` and ``x2`` (n,), without a database.
 
     ``x2`` is replaced by its copy closest to ``x1`` if ``align``. Transition states
@@ -125,7 +125,7 @@ def find_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: Searc
     return found
 
 
-def store_found(db, found, ids):
+def store_found(db: Database, found: list[FoundTransitionState], ids: tuple[int, int]) -> list[int]:
     """Store what one search found (each transition state with its minima in one
     transaction); ``ids``: the stored ids of its two ends. Returns the ids of the
     minima that were new."""
@@ -229,7 +229,8 @@ class _RoundsState:
 
 def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int = 8,
                       client: Client | str | None = None, progress: bool = False, stop: threading.Event | None = None,
-                      checkpoint: str | None = None, settings: SearchSettings | None = None, **changes) -> list[int]:
+                      checkpoint: str | None = None, settings: SearchSettings | None = None,
+                      **changes: Any) -> list[int]:
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 

@@ -7,9 +7,15 @@ minima are new. :func:`landscape_spacing` measures both distances (after alignme
 ``System.distance``) and, at each minimum, how many Hessian eigenvalues are soft.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..storage import Database
 
 
 @dataclass
@@ -33,7 +39,8 @@ class Spacing:
     soft_fraction: np.ndarray
 
 
-def landscape_spacing(system, db, soft_curvature, max_minima=40, max_transition_states=500):
+def landscape_spacing(system, db: Database, soft_curvature: float, max_minima: int = 40,
+                      max_transition_states: int = 500) -> Spacing:
     """Spacing of the minima and transition states stored in ``db``.
 
     Parameters

@@ -75,7 +75,7 @@ class MinimizeResult:
     status: np.ndarray
 
     @property
-    def converged(self):
+    def converged(self) -> np.ndarray:
         return self.status == CONVERGED
 
 
@@ -210,7 +210,7 @@ def _lbfgs_rows(kernel, args, X0, tol, memory, max_step, h0, max_rise, max_iter)
 
 def lbfgs(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: ArrayLike,
           params: LBFGSParams | None = None, callback: Callable[[np.ndarray, float], None] | None = None,
-          **kwargs) -> MinimizeResult:
+          **kwargs: float) -> MinimizeResult:
     """Minimise one system of any size with the GMIN-style LBFGS.
 
     Parameters
@@ -287,7 +287,7 @@ def lbfgs(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: ArrayL
 
 
 def lbfgs_many(objective: CompiledObjective, X0: ArrayLike, params: LBFGSParams | None = None,
-               **kwargs) -> MinimizeResult:
+               **kwargs: float) -> MinimizeResult:
     """Minimise many starting points of one compiled objective at once (a parallel
     compiled loop over the rows): row ``i`` of the result is ``lbfgs(objective, X0[i])``.
 

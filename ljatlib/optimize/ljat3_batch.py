@@ -31,10 +31,10 @@ class Sequences:
     offsets: np.ndarray  # (n + 1,) int64
     r12_r13: np.ndarray  # (total, 2)
 
-    def of(self, i):
+    def of(self, i: int) -> np.ndarray:
         return self.r12_r13[self.offsets[i]:self.offsets[i + 1]]
 
-    def lengths(self):
+    def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
 
@@ -102,7 +102,7 @@ def _minimize_batch(x0, z, tol, memory, max_step, h0_init, max_rise, max_iter,
 
 
 def minimize_ljat3(x0_batch: ArrayLike, z: float = 2.0, params: LBFGSParams | None = None, record: bool = False,
-                   **kwargs) -> MinimizeResult:
+                   **kwargs: float) -> MinimizeResult | tuple[MinimizeResult, Sequences]:
     """Minimise many LJAT3 clusters in parallel with the GMIN-style LBFGS.
 
     Parameters

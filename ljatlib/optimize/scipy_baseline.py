@@ -5,6 +5,10 @@ a different minimum from the steepest-descent path (see the S2 chapter): a speed
 baseline, not an outcome reference.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
@@ -14,6 +18,9 @@ from .._validation import check_coords_3x3
 from ..potentials.ljat3 import energy_and_gradient_flat
 from ._lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, MinimizeResult
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 def _fun_grad(z):
     def fun_grad(x):
@@ -22,7 +29,8 @@ def _fun_grad(z):
     return fun_grad
 
 
-def minimize_ljat3_scipy(x0_batch, z=2.0, tol=1e-6, max_iter=10000):
+def minimize_ljat3_scipy(x0_batch: ArrayLike, z: float = 2.0, tol: float = 1e-6,
+                         max_iter: int = 10000) -> MinimizeResult:
     """Minimise each start with ``scipy.optimize.minimize(method="L-BFGS-B")``.
 
     Same potential kernel as :func:`minimize_ljat3`; converged means an RMS gradient

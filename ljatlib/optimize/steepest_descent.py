@@ -11,6 +11,10 @@ the start) with an adaptive Dormand-Prince 5(4) scheme until the RMS gradient is
 below ``gtol``, then finish with a tightly step-capped LBFGS.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numba
 import numpy as np
 
@@ -18,6 +22,11 @@ from .._validation import check_coords_3x3
 from ..potentials.ljat3 import energy_and_gradient_flat
 from ._lbfgs import CONVERGED, MAX_ITERATIONS, NON_FINITE, dot
 from .ljat3_batch import NDOF, minimize_ljat3
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ._lbfgs import MinimizeResult
 
 # Dormand-Prince 5(4) tableau (autonomous system, so the nodes are not needed). The
 # last row is the 5th-order solution: its stage is the first of the next step (FSAL).
@@ -89,8 +98,8 @@ def _flow_batch(x0, z, rtol, atol, gtol, max_steps, a, err_w):
     return x_out, status, n_steps
 
 
-def steepest_descent_ljat3(x0_batch, z=2.0, rtol=1e-8, atol=1e-10, gtol=1e-5,
-                           max_steps=200000, finish_step=0.01):
+def steepest_descent_ljat3(x0_batch: ArrayLike, z: float = 2.0, rtol: float = 1e-8, atol: float = 1e-10,
+                           gtol: float = 1e-5, max_steps: int = 200000, finish_step: float = 0.01) -> MinimizeResult:
     """Follow the steepest-descent path of each start to its minimum.
 
     Parameters

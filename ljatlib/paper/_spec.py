@@ -9,12 +9,12 @@ class BuildSpec:
     version, JSON-serialisable) and ``file_stem`` (a readable file name); ``key`` hashes
     the description, so a database and its cache are found by what they contain."""
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         raise NotImplementedError
 
-    def file_stem(self):
+    def file_stem(self) -> str:
         raise NotImplementedError
 
-    def key(self):
+    def key(self) -> str:
         """Short hash (12 hex digits) of every field and the format version."""
         return stable_hash(self.as_dict())

@@ -27,6 +27,8 @@ n_quenches, seconds; basin-hopping is done), ``landscape_complete`` ("1") and
 seconds).
 """
 
+from __future__ import annotations
+
 import json
 import numbers
 import os
@@ -36,6 +38,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
@@ -54,6 +57,13 @@ from ._spec import BuildSpec
 from .glass import GlassLandscape, GlassSpec, glass_setup
 from ..landscape.rounds import connect_in_rounds
 from ..systems import System, network_system
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+    from distributed import Client
+
+    from ..landscape.diagnostics import QuenchCensus
 
 LANDSCAPE_FORMAT = 8  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
@@ -124,11 +134,11 @@ class LandscapeSpec(BuildSpec):
         for name, value in checked.items():  # plain Python types: stable keys, JSON
             object.__setattr__(self, name, value)
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         """The fields and the format version (JSON-serialisable)."""
         return {"format": LANDSCAPE_FORMAT, **asdict(self), "hidden": list(self.hidden)}
 
-    def file_stem(self):
+    def file_stem(self) -> str:
         return f"h{'-'.join(map(str, self.hidden))}_n{self.n_data}"
 
 
@@ -140,7 +150,7 @@ def _check_spec(spec):
         raise TypeError(f"spec must be a LandscapeSpec or a GlassSpec, got {type(spec).__name__}")
 
 
-def landscape_path(spec, cache_dir=None):
+def landscape_path(spec: LandscapeSpec | GlassSpec, cache_dir: str | os.PathLike | None = None) -> Path:
     """Database file of ``spec``: ``<cache>/landscapes/h3-3_n100_<key>.sqlite`` (a
     network's) or ``blj48-12_rho1_<key>.sqlite`` (a glass-former's).
 
@@ -186,7 +196,7 @@ def _is_complete(spec, path):
 
 
 # -- building --------------------------------------------------------------------------
-def landscape_problem(spec):
+def landscape_problem(spec: LandscapeSpec) -> tuple[MLP, System, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Network, landscape system and data (X (n, 2) pair distances, y (n,) classes)."""
     d2 = make_dataset("D2")
     X_train, y_train = d2.split("train", first=spec.n_data)
@@ -217,7 +227,9 @@ def _setup(spec):
     return system, net.random_weights, lambda db: _store_properties(db, net, data), {}
 
 
-def build_landscape(spec, path=None, progress=False, client=None, minima_only=False, stop=None):
+def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | None = None, progress: bool = False,
+                    client: Client | str | None = None, minima_only: bool = False,
+                    stop: threading.Event | None = None) -> Path:
     """Build (or finish) the database of ``spec``; returns its path.
 
     Basin-hopping (:func:`~ljatlib.landscape.store_basin_hopping_minima`; done
@@ -282,7 +294,8 @@ def build_landscape(spec, path=None, progress=False, client=None, minima_only=Fa
     return path
 
 
-def landscape_quench_census(spec, n_hops=None, **census_kwargs):
+def landscape_quench_census(spec: LandscapeSpec | GlassSpec, n_hops: int | None = None,
+                            **census_kwargs: Any) -> QuenchCensus:
     """:func:`~ljatlib.landscape.diagnostics.quench_census` of the quenches ``spec``'s
     own basin-hopping makes (same start, seed, temperature and step; the first
     ``n_hops`` of them, default all ``spec.n_hops``): does the database's rule for
@@ -295,8 +308,10 @@ def landscape_quench_census(spec, n_hops=None, **census_kwargs):
                          step_size=spec.step_size, **census_kwargs)
 
 
-def chapter_specs(landscape_hidden, landscape_n_data, landscape_hops, fig_s3_hidden, fig_s3_n_data,
-                  fig_s3_hops, connect_attempts, n_test, bh_step_size):
+def chapter_specs(landscape_hidden: Iterable[Sequence[int]], landscape_n_data: Sequence[int],
+                  landscape_hops: Iterable[int], fig_s3_hidden: Sequence[int], fig_s3_n_data: int,
+                  fig_s3_hops: int, connect_attempts: int, n_test: int,
+                  bh_step_size: float) -> tuple[dict[tuple[int, int], LandscapeSpec], LandscapeSpec]:
     """The specs of the S3 landscapes chapter, from its parameters (book/profiles/*.yml).
 
     Returns ({(H, n_data): spec} for every entry of ``landscape_hidden`` (a list of
@@ -335,7 +350,7 @@ def _minima_on_worker(spec, path, cache, one_thread):
 
 
 @contextmanager
-def dask_client(client, cache, reach_timeout=5.0):
+def dask_client(client: Client | str | None, cache: str, reach_timeout: float = 5.0) -> Iterator[Client]:
     """A Client of ``client`` (see :func:`build_landscapes`). A scheduler address is
     checked first: ValueError if it is not one, ConnectionError within ``reach_timeout``
     seconds if nothing listens there (refused, unknown host), instead of distributed's
@@ -380,7 +395,8 @@ def dask_client(client, cache, reach_timeout=5.0):
         raise TypeError(f"client must be None, an address or a distributed.Client, got {client!r}")
 
 
-def build_landscapes(specs, client=None, progress=None):
+def build_landscapes(specs: Iterable[LandscapeSpec | GlassSpec], client: Client | str | None = None,
+                     progress: bool | None = None) -> list[Path]:
     """Build the databases of several specs in parallel with dask.distributed.
 
     Each database's basin-hopping runs as a task on a worker (all of them before any
@@ -468,7 +484,7 @@ def build_landscapes(specs, client=None, progress=None):
     return paths
 
 
-def landscape_status(spec, path=None):
+def landscape_status(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | None = None) -> dict:
     """How far ``spec``'s database is: a dict with ``state`` ("missing", "partial" or
     "complete"), ``n_minima``, ``n_transition_states``, ``n_joined`` (minima joined to
     the global minimum through stored transition states, itself included) and the
@@ -506,16 +522,17 @@ class Landscape:
     y_test: np.ndarray
 
     @property
-    def summary(self):
+    def summary(self) -> dict:
         """What the build recorded (meta key ``landscape_report``): n_minima, n_transition_states, unconnected (ids of
         minima not connected to the global minimum), n_quenches, seconds."""
         return json.loads(self.db.get_meta("landscape_report") or "{}")
 
-    def close(self):
+    def close(self) -> None:
         self.db.close()
 
 
-def open_landscape(spec, path=None):
+def open_landscape(spec: LandscapeSpec | GlassSpec,
+                   path: str | os.PathLike | None = None) -> Landscape | GlassLandscape:
     """Open the finished database of ``spec`` (default path :func:`landscape_path`): a
     :class:`Landscape` for a LandscapeSpec, a GlassLandscape for a GlassSpec.
 

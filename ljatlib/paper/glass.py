@@ -9,13 +9,21 @@ they take a network's :class:`~ljatlib.paper.builds.LandscapeSpec`; its file is
 ``<cache>/landscapes/blj48-12_rho1_<key>.sqlite``.
 """
 
+from __future__ import annotations
+
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from .._validation import check_integer, check_positive
 from ..potentials.binary_lj import BinaryLJ
 from ..storage import Database
 from ..systems import System, binary_lj_system
 from ._spec import BuildSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
 
 GLASS_FORMAT = 5  # bump when a change of algorithm or setting changes what a build stores
 
@@ -64,18 +72,19 @@ class GlassSpec(BuildSpec):
             object.__setattr__(self, name, check_positive(getattr(self, name), name))
         self.potential()  # validates the atom counts against density and cutoff
 
-    def potential(self):
+    def potential(self) -> BinaryLJ:
         return BinaryLJ(self.n_a, self.n_b, density=self.density, cutoff=self.cutoff)
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         """The fields and the format version (JSON-serialisable)."""
         return {"format": GLASS_FORMAT, "system": "BLJ", **asdict(self)}
 
-    def file_stem(self):
+    def file_stem(self) -> str:
         return f"blj{self.n_a}-{self.n_b}_rho{self.density:g}"
 
 
-def glass_setup(spec):
+def glass_setup(spec: GlassSpec) -> tuple[System, Callable[[np.random.Generator | None], np.ndarray],
+                                          Callable[[Database], None], dict]:
     """(system, start(rng) -> x0, finish(db), connect options) for building ``spec``'s
     database."""
     pot = spec.potential()
@@ -95,12 +104,13 @@ class GlassLandscape:
     potential: BinaryLJ
     summary: dict
 
-    def close(self):
+    def close(self) -> None:
         self.db.close()
 
 
-def glass_chapter_specs(blj60_hops, blj256_hops, density=1.0, cutoff=2.5, bh_step_size=0.3,
-                        bh_temperature=1.0, connect_attempts=10):
+def glass_chapter_specs(blj60_hops: int, blj256_hops: int, density: float = 1.0, cutoff: float = 2.5,
+                        bh_step_size: float = 0.3, bh_temperature: float = 1.0,
+                        connect_attempts: int = 10) -> dict[str, GlassSpec]:
     """{"BLJ60": spec, "BLJ256": spec} of the S4 chapter, from its parameters
     (book/profiles/*.yml)."""
     options = dict(density=density, cutoff=cutoff, step_size=bh_step_size,

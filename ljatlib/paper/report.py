@@ -5,12 +5,19 @@ go to ``results/<chapter>.json`` beside the executed notebook, and the
 reproduction page gathers them with :func:`load_results`.
 """
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._tables import markdown_table as _markdown_table
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable
 
 # Values as printed in the SI, with the precision they are printed to.
 PAPER = {
@@ -58,7 +65,7 @@ PAPER_TABLE_S2 = {"downhill": _by_cell(_S2), "downhill_scaled": _by_cell(_S2_SCA
 ORDER = "order of magnitude"  # tolerance of values compared by order of magnitude only
 
 
-def table_key(table, column, hidden_layers, n_data):
+def table_key(table: str, column: str, hidden_layers: int, n_data: int) -> str:
     """Key in PAPER of a cell of Table S1 or S2 (``table`` "S1" or "S2")."""
     return f"table_{table.lower()}_{column}_h{hidden_layers}_n{n_data}"
 
@@ -73,14 +80,14 @@ for _table, _columns in (("S1", PAPER_TABLE_S1), ("S2", PAPER_TABLE_S2)):
                 _value, ORDER, f"SI Table {_table}")
 
 
-def order_of_magnitude_verdict(ours, paper):
+def order_of_magnitude_verdict(ours: float, paper: float) -> str:
     """"same order" if ours is within a factor of 10 of the paper's value."""
     if not (np.isfinite(ours) and ours > 0 and paper > 0):
         return "not comparable"
     return "same order" if abs(np.log10(ours / paper)) < 1.0 else "differs"
 
 
-def verdict(ours, paper, tolerance):
+def verdict(ours: float, paper: float, tolerance: float | str) -> str:
     """"agrees" if |ours - paper| is within the paper's printed precision, else "differs";
     for ``tolerance == ORDER``, :func:`order_of_magnitude_verdict`."""
     if tolerance == ORDER:
@@ -88,7 +95,8 @@ def verdict(ours, paper, tolerance):
     return "agrees" if abs(ours - paper) <= tolerance else "differs"
 
 
-def record(chapter, key, ours, note="", results_dir="results"):
+def record(chapter: str, key: str, ours: float, note: str = "",
+           results_dir: str | os.PathLike = "results") -> dict:
     """Store the reproduced value ``ours`` of PAPER[``key``] for ``chapter``; returns the row."""
     if key not in PAPER:
         raise KeyError(f"unknown quantity {key!r}: not a key of ljatlib.paper.report.PAPER")
@@ -104,7 +112,7 @@ def record(chapter, key, ours, note="", results_dir="results"):
     return row
 
 
-def load_results(results_dir="results"):
+def load_results(results_dir: str | os.PathLike = "results") -> list[dict]:
     """All recorded rows, in the order of ``PAPER``."""
     rows = {}
     for path in sorted(Path(results_dir).glob("*.json")):
@@ -112,7 +120,7 @@ def load_results(results_dir="results"):
     return [rows[k] for k in PAPER if k in rows]
 
 
-def markdown_table(rows, digits=6):
+def markdown_table(rows: Iterable[dict], digits: int = 6) -> str:
     """A Markdown table "quantity | source | paper | ours | ours − paper | verdict | note"."""
     def fmt(v):
         return f"{v:,}" if isinstance(v, int) else f"{v:.{digits}g}"

@@ -7,7 +7,10 @@ memory 4 on these smooth losses), then the best minimum tightly to 1e-9. Results
 cached on disk, keyed by the network, the data and every setting.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +19,11 @@ from ..data.cache import cached_arrays
 from ..landscape import basin_hopping
 from ..systems import DEFAULT_QUENCH
 from ..network import MLP
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..optimize import LBFGSParams
 
 
 @dataclass
@@ -28,16 +36,17 @@ class TrainedNetwork:
     rms: float
     n_minima: int
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         return self.net.predict_proba(self.w, X)
 
-    def p0(self, X):
+    def p0(self, X: ArrayLike) -> np.ndarray:
         """Probability of the triangle, class 0 (n,)."""
         return self.predict_proba(X)[:, 0]
 
 
-def train(net, X, y, n_hops=10, seed=0, temperature=2.0, step_size=1.0, init_scale=1.0,
-          lbfgs=DEFAULT_QUENCH, tight_tol=1e-9, use_cache=True, progress=False):
+def train(net: MLP, X: ArrayLike, y: ArrayLike, n_hops: int = 10, seed: int | None = 0, temperature: float = 2.0,
+          step_size: float = 1.0, init_scale: float = 1.0, lbfgs: LBFGSParams = DEFAULT_QUENCH,
+          tight_tol: float = 1e-9, use_cache: bool = True, progress: bool = False) -> TrainedNetwork:
     """Global minimum of ``net``'s loss on (X (N, 2), y (N,)) by basin-hopping.
 
     The start is uniform in [-init_scale, init_scale]; ``n_hops`` basin-hopping steps

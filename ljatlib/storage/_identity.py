@@ -1,7 +1,16 @@
 """The one rule for "the same minimum", used wherever minima are told apart (the
 database, basin-hopping, a search's push-offs, line profiles, the quench census)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from numpy.typing import ArrayLike
 
 
 class SameMinimum:
@@ -25,7 +34,8 @@ class SameMinimum:
     1
     """
 
-    def __init__(self, energy_tol=1e-4, same_structure=None):
+    def __init__(self, energy_tol: float = 1e-4,
+                 same_structure: Callable[[ArrayLike, ArrayLike], bool] | None = None) -> None:
         energy_tol = float(energy_tol)
         if not (np.isfinite(energy_tol) and energy_tol >= 0):
             raise ValueError(f"energy_tol must be finite and >= 0, got {energy_tol!r}")
@@ -33,11 +43,11 @@ class SameMinimum:
             raise TypeError(f"same_structure must be callable or None, got {same_structure!r}")
         self.energy_tol, self.same_structure = energy_tol, same_structure
 
-    def __call__(self, e1, x1, e2, x2):
+    def __call__(self, e1: float, x1: ArrayLike, e2: float, x2: ArrayLike) -> bool:
         return abs(e1 - e2) <= self.energy_tol and (
             self.same_structure is None or bool(self.same_structure(x1, x2)))
 
-    def index(self, energy, x, candidates):
+    def index(self, energy: float, x: ArrayLike, candidates: Iterable[tuple[float, ArrayLike]]) -> int | None:
         """Index of the first (energy, coords) pair of ``candidates`` that is the same
         minimum as (``energy``, ``x``), or None."""
         for i, (e, y) in enumerate(candidates):

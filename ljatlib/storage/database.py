@@ -36,7 +36,7 @@ from ._identity import SameMinimum
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from numpy.typing import ArrayLike
 
@@ -205,18 +205,18 @@ class Database:
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (str(key),)).fetchone()
         return default if row is None else row[0]
 
-    def set_meta(self, **values) -> None:
+    def set_meta(self, **values: object) -> None:
         """Store text values in the meta table (one transaction; joins an open one)."""
         with self.transaction():
             self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                    [(k, str(v)) for k, v in values.items()])
 
     @property
-    def system_description(self):
+    def system_description(self) -> dict:
         return json.loads(self._conn.execute("SELECT value FROM meta WHERE key='system'").fetchone()[0])
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         """Group writes: all of them are stored, or none."""
         if self._conn.in_transaction:
             yield
@@ -304,7 +304,7 @@ class Database:
             raise DatabaseError(f"{self.path} holds no minima")
         return _minimum(row)
 
-    def set_properties(self, id_: int, **properties) -> None:
+    def set_properties(self, id_: int, **properties: object) -> None:
         """Merge ``properties`` into a minimum's JSON properties."""
         with self.transaction():
             m = self.get_minimum(id_)

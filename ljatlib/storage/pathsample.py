@@ -11,7 +11,7 @@ order come from the ``log_prod_evals`` and ``order`` properties when stored (els
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pathlib import Path
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import os
 
 
-def export_pathsample(db: Database, directory: str | os.PathLike) -> None:
+def export_pathsample(db: Database, directory: str | os.PathLike) -> Path:
     """Write min.data, ts.data, points.min and points.ts of ``db`` into ``directory``."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,7 @@ def export_pathsample(db: Database, directory: str | os.PathLike) -> None:
 
 
 def import_pathsample(directory: str | os.PathLike, path: str | os.PathLike, n_coords: int,
-                      **database_kwargs) -> Database:
+                      **database_kwargs: Any) -> Database:
     """Read min.data / ts.data (and points files if present) into a new Database at ``path``.
 
     ``n_coords`` is the length of one coordinate record. Every line becomes an entry:

@@ -18,10 +18,19 @@ symmetric copy of b closest to a, so that distances and DNEB endpoints do not de
 which copy of a minimum happens to be stored.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def network_canonical(net, w):
+    from ..network import MLP
+
+
+def network_canonical(net: MLP, w: ArrayLike) -> np.ndarray:
     """Canonical representative (n_params,) of ``w`` under sign flips and node permutations."""
     layers = [(W.copy(), b.copy()) for W, b in net.unpack(np.asarray(w, dtype=float))]
     for l in range(len(layers) - 1):
@@ -39,15 +48,15 @@ class SameNetwork:
     """``same(a, b)``: weight vectors equal up to the network's symmetries, i.e.
     |canonical(a) - canonical(b)| < tol * max(1, |canonical(a)|)."""
 
-    def __init__(self, net, tol=1e-2):
+    def __init__(self, net: MLP, tol: float = 1e-2) -> None:
         self.net, self.tol = net, tol
 
-    def __call__(self, a, b):
+    def __call__(self, a: ArrayLike, b: ArrayLike) -> bool:
         ca, cb = network_canonical(self.net, a), network_canonical(self.net, b)
         return np.linalg.norm(ca - cb) < self.tol * max(1.0, np.linalg.norm(ca))
 
 
-def same_ljat3(a, b, tol=1e-3):
+def same_ljat3(a: ArrayLike, b: ArrayLike, tol: float = 1e-3) -> bool:
     """Labelled LJAT3 geometries (9,) with equal interatomic distances within ``tol``."""
     def distances(x):
         x = np.asarray(x, dtype=float).reshape(3, 3)
@@ -97,7 +106,7 @@ def _sweeps(net, layers_a, layers_b, first, max_sweeps):
     return layers_b
 
 
-def network_align(net, a, b, max_enumerate=48, max_sweeps=20):
+def network_align(net: MLP, a: ArrayLike, b: ArrayLike, max_enumerate: int = 48, max_sweeps: int = 20) -> np.ndarray:
     """The copy of weights ``b`` under hidden-node permutations and tanh sign flips that
     is closest (Euclidean) to ``a``; the loss of the copy equals that of ``b``.
 
@@ -137,7 +146,7 @@ def network_align(net, a, b, max_enumerate=48, max_sweeps=20):
     return min(candidates, key=lambda c: np.sum((c - a) ** 2))
 
 
-def kabsch_align(a, b):
+def kabsch_align(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """Geometry ``b`` (3m,) rigidly rotated and translated onto ``a`` (least squares,
     proper rotations only; atoms keep their labels)."""
     pa, pb = np.asarray(a, float).reshape(-1, 3), np.asarray(b, float).reshape(-1, 3)
@@ -148,7 +157,7 @@ def kabsch_align(a, b):
     return ((pb - cb) @ rot + ca).ravel()
 
 
-def periodic_align(a, b, box, types, max_rounds=10):
+def periodic_align(a: ArrayLike, b: ArrayLike, box: float, types: ArrayLike, max_rounds: int = 10) -> np.ndarray:
     """Configuration ``b`` (3N,) of a periodic cubic box of side ``box`` moved onto ``a``:
     a uniform translation, a permutation of atoms of equal species (``types`` (N,)) and
     each atom's periodic image nearest its partner in ``a`` (OPTIM's minpermdist for

@@ -39,7 +39,7 @@ def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 
     """
     fun_grad = net.fun_grad(X, y)
     X, y = np.asarray(X, float), np.asarray(y)
-    return System(fun_grad=fun_grad, hessian=lambda w: net.hessian(w, X, y), n=net.n_params,
+    return System(fun_grad=fun_grad, hessian=net.hessian_function(X, y), n=net.n_params,
                   fun_grad_many=net.fun_grad_many(X, y), same_structure=SameNetwork(net, structure_tol),
                   aligner=lambda a, b: network_align(net, a, b),
                   description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,

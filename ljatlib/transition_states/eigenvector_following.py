@@ -111,7 +111,8 @@ def _ef_step(F, b, max_step):
 
 
 @with_one_blas_thread  # see ljatlib._threads
-def partitioned_step(hess, zero, g, u, max_step):
+def partitioned_step(hess: np.ndarray, zero: np.ndarray | None, g: np.ndarray, u: np.ndarray,
+                     max_step: float) -> tuple[np.ndarray | None, bool]:
     """EF step uphill along the unit vector ``u`` and Newton downhill in the space
     perpendicular to ``u`` and the zero modes (rows of ``zero``, or None), by one
     Cholesky solve instead of a diagonalisation; total step capped at ``max_step``.
@@ -222,7 +223,8 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
         x = x + step
 
 
-def tighten_minimum(system, x, tol=1e-9, max_newton=10, lbfgs_params=None):
+def tighten_minimum(system: System, x: ArrayLike, tol: float = 1e-9, max_newton: int = 10,
+                    lbfgs_params: LBFGSParams | None = None) -> MinimizeResult:
     """Converge a loosely converged minimum ``x`` to RMS gradient ``tol``: Newton steps
     with the exact Hessian (zero modes removed), quadratic from RMS ~1e-6 so two or
     three steps, instead of the thousands of LBFGS steps that the soft modes of network

@@ -87,7 +87,7 @@ def _tangents(images, energies):
     return np.where(ok[:, None], tau / np.where(ok, norm, 1.0)[:, None], fwd / fwd_norm[:, None])
 
 
-def band_gradient(images, energies, grads, k):
+def band_gradient(images: np.ndarray, energies: np.ndarray, grads: np.ndarray, k: float) -> np.ndarray:
     """Minus the DNEB force on the interior images (m, n) of ``images`` (m + 2, n), with
     ``energies`` (m + 2,) and true gradients ``grads`` (m, n) of the interior images:
     the true gradient perpendicular to the tangent, minus the spring force along it
