@@ -1,6 +1,7 @@
-"""The DNEB of :func:`~ljatlib.transition_states.dneb` as one compiled loop, for systems
-whose ``fun_grad`` is a :class:`~ljatlib._objective.CompiledObjective` (the network
-losses): band force, tangents and the LBFGS steps with no Python per iteration, the same
+"""The DNEB force as compiled code (what every band uses), and the whole relaxation of
+:func:`~ljatlib.transition_states.dneb` as one compiled loop for systems whose
+``fun_grad`` is a :class:`~ljatlib._objective.CompiledObjective` (the network losses):
+band force, tangents and the LBFGS steps with no Python per iteration, the same
 arithmetic as the Python path."""
 
 import numba
@@ -22,10 +23,11 @@ def _evaluate(kernel, args, images, energies, grads):
     return np.all(ok)
 
 
-@numba.njit(error_model="numpy")
-def _band_gradient(images, energies, grads, k, out):
-    """Minus the DNEB force on the interior images into ``out`` (m, n), as
-    :func:`~ljatlib.transition_states.neb.band_gradient`."""
+@numba.njit(cache=True, error_model="numpy")
+def band_gradient_into(images, energies, grads, k, out):
+    """Minus the DNEB force on the interior images (m, n) into ``out``, for ``images``
+    (m + 2, n), ``energies`` (m + 2,) and the interior images' true gradients ``grads``
+    (m, n): :func:`~ljatlib.transition_states.neb.band_gradient`."""
     m, n = grads.shape
     fwd, back, tau, spring = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(m):
@@ -93,7 +95,7 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     gb = g.reshape(m, n)
     if not _evaluate(kernel, args, images, energies, grads):
         return np.inf, 1, 1, True
-    _band_gradient(images, energies, grads, k, gb)
+    band_gradient_into(images, energies, grads, k, gb)
     n_eval = 1
     s_mem, y_mem = np.zeros((memory, size)), np.zeros((memory, size))
     rho, alpha, step = np.zeros(memory), np.zeros(memory), np.zeros(size)
@@ -114,7 +116,7 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
         n_eval += 1
         if not _evaluate(kernel, args, images, energies, grads):
             return np.inf, n_eval, n_eval, True
-        _band_gradient(images, energies, grads, k, g_newb)
+        band_gradient_into(images, energies, grads, k, g_newb)
         h0 = update_memory(x, g, x_new, g_new, s_mem, y_mem, rho, it)
         x, x_new = x_new, x
         g, g_new = g_new, g

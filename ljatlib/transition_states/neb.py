@@ -18,7 +18,7 @@ import numpy as np
 
 from .._objective import CompiledObjective
 from ..optimize import LBFGSParams, lbfgs
-from ._compiled_band import relax_band
+from ._compiled_band import band_gradient_into, relax_band
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -62,47 +62,18 @@ class _NonFiniteBand(Exception):
         self.images, self.energies = images, energies
 
 
-def _rowdot(a, b):
-    return np.einsum("ij,ij->i", a, b)
-
-
-def _tangents(images, energies):
-    """Unit tangents (m, n) of the m interior images of ``images`` (m + 2, n):
-    Henkelman–Jónsson's improved tangent, for all images at once."""
-    fwd, back = images[2:] - images[1:-1], images[1:-1] - images[:-2]
-    e_prev, e, e_next = energies[:-2], energies[1:-1], energies[2:]
-    d_next, d_prev = np.abs(e_next - e), np.abs(e_prev - e)
-    d_max, d_min = np.maximum(d_next, d_prev), np.minimum(d_next, d_prev)
-    rising = e_next > e_prev
-    w_fwd, w_back = np.where(rising, d_max, d_min), np.where(rising, d_min, d_max)  # at extrema
-    up, down = (e_next > e) & (e > e_prev), (e_next < e) & (e < e_prev)
-    w_fwd = np.where(up, 1.0, np.where(down, 0.0, w_fwd))
-    w_back = np.where(up, 0.0, np.where(down, 1.0, w_back))
-    tau = w_fwd[:, None] * fwd + w_back[:, None] * back
-    norm = np.sqrt(_rowdot(tau, tau))
-    ok = norm > 0
-    if np.all(ok):
-        return tau / norm[:, None]
-    fwd_norm = np.maximum(np.sqrt(_rowdot(fwd, fwd)), 1e-300)
-    return np.where(ok[:, None], tau / np.where(ok, norm, 1.0)[:, None], fwd / fwd_norm[:, None])
-
-
 def band_gradient(images: np.ndarray, energies: np.ndarray, grads: np.ndarray, k: float) -> np.ndarray:
     """Minus the DNEB force on the interior images (m, n) of ``images`` (m + 2, n), with
     ``energies`` (m + 2,) and true gradients ``grads`` (m, n) of the interior images:
     the true gradient perpendicular to the tangent, minus the spring force along it
     (k (|fwd| - |back|) t), minus the DNEB part of the perpendicular spring force (its
-    component perpendicular to the perpendicular true gradient). All images at once."""
-    t = _tangents(images, energies)
-    fwd, back = images[2:] - images[1:-1], images[1:-1] - images[:-2]
-    g_perp = grads - _rowdot(grads, t)[:, None] * t
-    spring_par = (k * (np.sqrt(_rowdot(fwd, fwd)) - np.sqrt(_rowdot(back, back))))[:, None] * t
-    spring = k * (fwd - back)
-    spring_perp = spring - _rowdot(spring, t)[:, None] * t
-    gp2 = _rowdot(g_perp, g_perp)
-    coef = np.divide(_rowdot(spring_perp, g_perp), gp2, out=np.zeros_like(gp2), where=gp2 > 0)
-    dneb_part = spring_perp - coef[:, None] * g_perp
-    return g_perp - spring_par - dneb_part  # a "gradient": minus the force
+    component perpendicular to the perpendicular true gradient). Tangents:
+    Henkelman–Jónsson's improved tangent. One compiled loop over the images, the one the
+    compiled band relaxation calls."""
+    out = np.empty(np.shape(grads))
+    band_gradient_into(np.ascontiguousarray(images, dtype=np.float64), np.ascontiguousarray(energies, dtype=np.float64),
+                       np.ascontiguousarray(grads, dtype=np.float64), float(k), out)
+    return out
 
 
 def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 20, k: float = 50.0, tol: float = 1e-2,
