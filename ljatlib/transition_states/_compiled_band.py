@@ -80,9 +80,9 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     """Relax the interior of ``images`` (m + 2, n) in place (ends fixed, ``energies``
     (m + 2,) holding the ends' energies) by LBFGS on the DNEB force.
 
-    Returns (rms, n_iter, n_eval, failed): the RMS force when it stopped; LBFGS
-    iterations; band evaluations; whether an image reached a non-finite energy or
-    gradient (``images``/``energies`` then hold that band)."""
+    Returns (rms, n_iter, failed): the RMS force when it stopped; LBFGS iterations (band
+    evaluations if it failed, as the Python path counts them); whether an image reached a
+    non-finite energy or gradient (``images``/``energies`` then hold that band)."""
     m = images.shape[0] - 2
     n = images.shape[1]
     size = m * n
@@ -94,9 +94,8 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     g = np.empty(size)
     gb = g.reshape(m, n)
     if not _evaluate(kernel, args, images, energies, grads):
-        return np.inf, 1, 1, True
+        return np.inf, 1, True
     band_gradient_into(images, energies, grads, k, gb)
-    n_eval = 1
     s_mem, y_mem = np.zeros((memory, size)), np.zeros((memory, size))
     rho, alpha, step = np.zeros(memory), np.zeros(memory), np.zeros(size)
     x_new, g_new = np.empty(size), np.empty(size)
@@ -105,7 +104,7 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     for _ in range(max_iter + 1):
         rms = np.sqrt(dot(g, g) / size)
         if rms < tol or it == max_iter:
-            return rms, it, n_eval, False
+            return rms, it, False
         lbfgs_direction(g, s_mem, y_mem, rho, it, h0, step, alpha)
         factor = capped_step_factor(step, g, max_step)
         for j in range(size):
@@ -113,13 +112,12 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
         for i in range(m):
             for j in range(n):
                 images[i + 1, j] = x_new[i * n + j]
-        n_eval += 1
         if not _evaluate(kernel, args, images, energies, grads):
-            return np.inf, n_eval, n_eval, True
+            return np.inf, it + 2, True  # the evaluations: the first, and one per step
         band_gradient_into(images, energies, grads, k, g_newb)
         h0 = update_memory(x, g, x_new, g_new, s_mem, y_mem, rho, it)
         x, x_new = x_new, x
         g, g_new = g_new, g
         g_newb = g_new.reshape(m, n)
         it += 1
-    return np.sqrt(dot(g, g) / size), it, n_eval, False
+    return np.sqrt(dot(g, g) / size), it, False

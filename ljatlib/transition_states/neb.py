@@ -145,8 +145,8 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
             raise ValueError(f"the band's ends and images must have {objective.n} coordinates each, "
                              f"got {a.size}, {b.size} and {inner.shape}")
         images[1:-1] = inner
-        rms, n_iter, _, failed = relax_band(objective.serial_kernel, objective.args, images, energies, float(k),
-                                            float(tol), 8, float(max_step), LBFGSParams().h0, int(max_iter))
+        rms, n_iter, failed = relax_band(objective.serial_kernel, objective.args, images, energies, float(k),
+                                         float(tol), 8, float(max_step), LBFGSParams().h0, int(max_iter))
         return NEBResult(images, energies, float("inf") if failed else float(rms), int(n_iter), failed=bool(failed))
 
     def band_force(flat):
