@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from ljatlib.data import classify
-from ljatlib.landscape import (connect, connect_to_global_minimum, landscape_graph,
-                               ts_barriers)
+from ljatlib.landscape import connect, connect_in_rounds, landscape_graph, ts_barriers
 from ljatlib.systems import network_system
 from ljatlib.systems.mindist import network_canonical
 from ljatlib.network import MLP
@@ -15,8 +14,7 @@ def test_ljat3_landscape_is_found_and_connected(ljat3_database):
     system, db = ljat3_database()
     classes = sorted(classify(m.coords.reshape(3, 3)) for m in db.minima())
     assert classes == [0, 1, 2, 3]
-    assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
-                                     neb_max_iter=300) == []
+    assert connect_in_rounds(system, db, batch=1, push_off=0.05, n_images=10, neb_max_iter=300) == []
     g = landscape_graph(db)
     assert nx.is_connected(g) and g.number_of_nodes() == 4
     for ts in db.transition_states():
@@ -38,8 +36,7 @@ def test_interrupted_connection_resumes_without_duplicates(tmp_path, ljat3_datab
     db.close()  # "interrupted": a new process reopens the file and continues
     db = Database(path, system=system.description, same_structure=system.same_structure)
     assert db.counts() == counts
-    assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
-                                     neb_max_iter=300) == []
+    assert connect_in_rounds(system, db, batch=1, push_off=0.05, n_images=10, neb_max_iter=300) == []
     assert db.counts()[0] == 4
 
 
@@ -49,7 +46,7 @@ def test_network_landscape_is_connected(seed, network_database):
     # basin-hopping, and joining the higher one to the final global minimum took 11-20 attempts
     system, db = network_database(seed)
     assert db.counts()[0] >= 2
-    left = connect_to_global_minimum(system, db, max_attempts=20, n_images=20)
+    left = connect_in_rounds(system, db, max_attempts=20, batch=1, n_images=20)
     assert left == []
     for ts in db.transition_states():
         vals, _ = system.projected_hessian_eigh(ts.coords)
@@ -123,63 +120,6 @@ def test_connect_searches_between_aligned_copies(monkeypatch):
         connect_module.search_pair(system, db, m1, m2)
     assert np.allclose(seen[0][1], network_align(net, a, b))
     assert np.linalg.norm(seen[0][1] - a) < np.linalg.norm(b - a)
-
-
-def scripted_connect(monkeypatch, search):
-    """A database with minima `old` (-1, the global minimum) and `other` (-0.5), and
-    ``connect`` replaced by ``search(n, db, id_a, id_b)`` (n: 1 for the first call),
-    which returns whether the pair ended up connected. Returns (module, db, old, other, calls)."""
-    import sys
-    connect_module = sys.modules["ljatlib.landscape._connect"]  # the package's `connect` is the function
-    db = Database(":memory:")
-    old = db.add_minimum(-1.0, [0.0, 0.0])[0]
-    other = db.add_minimum(-0.5, [1.0, 0.0])[0]
-    calls = []
-
-    def fake_connect(system, db, id_a, id_b, max_attempts, **kwargs):
-        calls.append((id_a, id_b))
-        return search(len(calls), db, id_a, id_b)
-
-    monkeypatch.setattr(connect_module, "connect", fake_connect)
-    return connect_module, db, old, other, calls
-
-
-def test_connect_to_global_minimum_follows_a_lower_minimum_found_on_the_way(monkeypatch):
-    """A search that finds a minimum below the global minimum makes it the target: it is
-    connected to the old global minimum, and "unconnected" is judged against it."""
-    def search(n, db, id_a, id_b):
-        if n == 1:  # the first search finds a lower minimum, joined to nothing
-            db.add_minimum(-2.0, [5.0, 5.0])
-            db.add_transition_state(0.0, [0.5, 0.0], id_a, id_b)
-        else:
-            db.add_transition_state(0.5, [2.0, 2.0], id_a, id_b)
-        return True
-
-    connect_module, db, old, other, calls = scripted_connect(monkeypatch, search)
-    assert connect_module.connect_to_global_minimum(None, db) == []
-    low = db.global_minimum().id
-    assert calls == [(other.id, old.id), (low, old.id)]
-    assert connect_module.are_connected(db, other.id, low)
-
-
-def test_minima_cut_off_when_the_target_moves_are_tried_again(monkeypatch):
-    """If the new, lower global minimum cannot be joined to the old one, the minima
-    already joined to the old one are connected to the new one instead."""
-    def search(n, db, id_a, id_b):
-        if n == 1:  # joins `other` to `old` and finds a lower minimum
-            db.add_minimum(-2.0, [5.0, 5.0])
-        elif n == 2:  # the lower minimum cannot be joined to `old`
-            return False
-        if not connect_module.are_connected(db, id_a, id_b):
-            db.add_transition_state(0.5 * n, [float(n), 2.0], id_a, id_b)
-        return True
-
-    connect_module, db, old, other, calls = scripted_connect(monkeypatch, search)
-    assert connect_module.connect_to_global_minimum(None, db) == []
-    low = db.global_minimum().id
-    assert calls[:2] == [(other.id, old.id), (low, old.id)]
-    assert {a for a, b in calls[2:]} == {old.id, other.id} and {b for a, b in calls[2:]} == {low}
-    assert connect_module.are_connected(db, other.id, low) and connect_module.are_connected(db, old.id, low)
 
 
 @pytest.mark.parametrize("graph_minima, pairs", [("local", 1), ("all", 3)])

@@ -4,15 +4,14 @@ import pytest
 from ljatlib.paper import report
 from ljatlib.plotting import landscapes as lf
 from ljatlib.data import classify
-from ljatlib.landscape import connect_to_global_minimum
+from ljatlib.landscape import connect_in_rounds
 from ljatlib.landscape.pathway import frames_evenly_in_s, longest_minimax_pathway, trace_pathway
 
 
 @pytest.fixture(scope="module")
 def ljat3_connected(ljat3_database):
     system, db = ljat3_database()
-    assert connect_to_global_minimum(system, db, push_off=0.05, n_images=10,
-                                     neb_max_iter=300) == []
+    assert connect_in_rounds(system, db, batch=1, push_off=0.05, n_images=10, neb_max_iter=300) == []
     return system, db
 
 

@@ -20,9 +20,10 @@ connected. Minima found on the way are nodes of the next Dijkstra graph.
 The measurements behind these choices and the default of 20 band images are in
 ``docs/decisions.md``.
 
-:func:`~ljatlib.landscape.rounds.connect_in_rounds` (what the book's databases use)
-makes the same choices for several minima at a time and runs their searches
-(:func:`band_transition_states`, without the database) in parallel.
+:func:`~ljatlib.landscape.rounds.connect_in_rounds`, the one driver that connects every
+stored minimum to the global minimum, makes the same choices for several minima at a
+time and runs their searches (:func:`band_transition_states`, without the database) in
+parallel.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-from tqdm import tqdm
 
 from .._threads import with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams
@@ -233,40 +233,3 @@ def choose_gap(system, db: Database, id_a: int, id_b: int, distances: dict[tuple
     if settings.gap_choice == "closest":  # OPTIM: close the shortest gap of the path first
         return min(gaps, key=lambda pq: full[pq[0]][pq[1]]["weight"]), minima
     return gaps[0], minima
-
-
-def connect_to_global_minimum(system, db: Database, max_attempts: int = 10, progress: bool = False,
-                              settings: SearchSettings | None = None, **changes: Any) -> list[int]:
-    """Try to connect every stored minimum to the global minimum; returns the ids of
-    those (stored when the call began) that end up unconnected to it.
-
-    Searches often find minima lower than the global minimum they set out to reach
-    (an example in ``docs/decisions.md``). The target
-    follows: whenever a lower minimum appears, it is connected to the previous global
-    minimum first (then everything joined to the old one is joined to the new), and the
-    remaining minima are connected to it. Minima handled before the target moved that
-    are not joined to the new one (the connection between the two targets failed) are
-    tried again, against the new target."""
-    gmin = db.global_minimum().id
-    search_kwargs = {"settings": SearchSettings.resolve(settings, **changes), "distances": {}, "tries": {}}
-    ids = [m.id for m in db.minima()]
-    pending, handled = list(ids), []
-    bar = tqdm(total=len(ids), desc="connecting", disable=not progress)
-    while pending:
-        i = pending.pop(0)
-        if i != gmin:
-            connect(system, db, i, gmin, max_attempts, **search_kwargs)
-        handled.append(i)
-        bar.update()
-        lowest = db.global_minimum().id
-        while lowest != gmin:  # a search found a lower minimum: it becomes the target
-            connect(system, db, lowest, gmin, max_attempts, **search_kwargs)
-            gmin, lowest = lowest, db.global_minimum().id
-            joined = joined_to(db, gmin)
-            cut_off = [j for j in handled if j not in joined]
-            handled = [j for j in handled if j not in cut_off]
-            pending += cut_off
-            bar.total += len(cut_off)
-    bar.close()
-    joined = joined_to(db, gmin)
-    return [i for i in ids if i not in joined]

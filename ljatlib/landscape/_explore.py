@@ -12,7 +12,7 @@ import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
 from .basinhopping import basin_hopping
-from ._connect import connect_to_global_minimum
+from .rounds import connect_in_rounds
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,8 +60,10 @@ def explore(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None =
     """Basin-hop from ``x0``, store every distinct minimum (re-converged to RMS gradient
     ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
 
-    ``connect_kwargs`` go to :func:`~ljatlib.landscape.connect` (``n_images``,
-    fields of :class:`~ljatlib.landscape.SearchSettings`, e.g. ``n_images``, ``push_off``).
+    The connections are :func:`~ljatlib.landscape.connect_in_rounds` with one search
+    per round (``batch`` 1), in this process; ``connect_kwargs`` go to it (``settings``, ``client``,
+    ``checkpoint``, fields of :class:`~ljatlib.landscape.SearchSettings`, e.g.
+    ``n_images``, ``push_off``).
     Returns an :class:`ExploreResult`.
 
     Examples
@@ -78,7 +80,7 @@ def explore(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None =
     """
     n_quenches = store_basin_hopping_minima(system, db, x0, n_hops, seed, temperature, step_size,
                                             lbfgs_params, tight_tol, progress)
-    unconnected = connect_to_global_minimum(system, db, connect_attempts, progress=progress,
-                                            **connect_kwargs)
+    options = {"batch": 1, "progress": progress, **connect_kwargs}
+    unconnected = connect_in_rounds(system, db, connect_attempts, **options)
     n_min, n_ts = db.counts()
     return ExploreResult(n_min, n_ts, unconnected, n_quenches)

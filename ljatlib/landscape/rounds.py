@@ -234,10 +234,12 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
     """Try to connect every stored minimum to the global minimum, ``batch`` searches at
     a time; returns the ids of those (stored when the call began) left unconnected.
 
-    As :func:`~ljatlib.landscape._connect.connect_to_global_minimum`, but the searches
-    of a round are independent, so ``client`` (a ``distributed.Client``) can run them
-    in parallel. Each minimum gets at most ``max_attempts`` searches towards the global
-    minimum of the moment it was taken up (its aim). When a search finds a lower
+    Searches lead from each minimum towards its aim, one gap at a time as
+    :func:`~ljatlib.landscape.connect` chooses them; the searches of a round are
+    independent, so ``client`` (a ``distributed.Client``) can run them in parallel, and
+    ``batch`` 1 without a client connects one minimum after the other. Each minimum
+    gets at most ``max_attempts`` searches towards the global minimum of the moment it
+    was taken up (its aim). When a search finds a lower
     minimum, that one is connected to the old global minimum first; once nothing else
     is left, the minima joined to their aim but not to the final global minimum are
     tried once more, against it (those that failed are not). Minima already joined to
