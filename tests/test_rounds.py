@@ -137,3 +137,17 @@ def test_a_set_stop_event_stops_before_the_next_round(monkeypatch, ljat3_databas
     with pytest.raises(rounds.Stopped, match="resumes"):
         connect_in_rounds(system, db, stop=stop, **LJAT3_SEARCH)
     assert db.counts() == before
+
+
+def test_a_pushed_off_minimum_that_tightens_onto_an_end_is_that_end():
+    """Loosely converged, a push-off's minimum can fail a strict geometric test against
+    an end it then tightens onto; it is that end, not a new minimum."""
+    import dataclasses
+
+    from ljatlib.systems import tilted_double_well
+    from ljatlib.transition_states.eigenvector_following import tighten_minimum
+    well = dataclasses.replace(tilted_double_well(), same_structure=lambda a, b: np.linalg.norm(a - b) < 1e-9)
+    ends = [tighten_minimum(well, [side, 0.0]).x for side in (-1.0, 1.0)]
+    found = find_transition_states(well, ends[0], ends[1], n_images=10)
+    assert len(found) == 1
+    assert sorted(m.endpoint for m in found[0].minima) == [0, 1]

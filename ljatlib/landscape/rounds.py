@@ -107,6 +107,9 @@ def find_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: Searc
         tight = tighten_minimum(system, res.x, tol)
         if tight.status != CONVERGED or not np.isfinite(tight.energy):
             return None
+        i = rule.index(tight.energy, tight.x, [(m.energy, m.x) for m in known])
+        if i is not None:  # loosely converged, it looked new; tightened, it is a known one
+            return i
         known.append(FoundMinimum(None, tight.energy, tight.x, system.log_product_eigenvalues(tight.x)))
         return len(known) - 1
 
