@@ -61,3 +61,36 @@ class CompiledObjective:
         if x.shape != (self.n,):
             raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
         return self.kernel(x, self.args)
+
+
+def _rebuild_hessian(kernel, args, n):
+    return CompiledHessian(_kernel(*kernel), args, n)
+
+
+class CompiledHessian:
+    """``hessian(x) -> (n, n)`` of a numba kernel ``kernel(x, args) -> (n, n)``: an
+    ordinary callable, whose kernel the compiled eigenvector-following loop
+    (:mod:`ljatlib.transition_states`) calls directly, as the optimisers do with a
+    :class:`CompiledObjective` (and, like it, pickled with the kernel's name).
+
+    Parameters
+    ----------
+    kernel : numba dispatcher
+        ``kernel(x (n,) float64, args) -> (n, n) float64``, module-level.
+    args : tuple
+        The kernel's fixed data, validated by whoever builds it.
+    n : int
+        Length of ``x``.
+    """
+
+    def __init__(self, kernel: Callable, args: tuple, n: int) -> None:
+        self.kernel, self.args, self.n = kernel, args, int(n)
+
+    def __reduce__(self):
+        return _rebuild_hessian, (_by_name(self.kernel), self.args, self.n)
+
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if x.shape != (self.n,):
+            raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
+        return self.kernel(x, self.args)

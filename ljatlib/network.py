@@ -42,7 +42,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._objective import CompiledObjective
+from ._objective import CompiledHessian, CompiledObjective
 from ._validation import as_finite_array, check_integer
 
 if TYPE_CHECKING:
@@ -566,6 +566,31 @@ def objective_serial(w, args):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def hessian_kernel_serial(w, args):
+    """Hessian ((n_params, n_params)) of the loss at weights w; ``args`` = (X, y,
+    sizes, w_off, b_off, diagonal) as :meth:`MLP.hessian_function` builds them
+    (``diagonal``: the penalty's 2 lambda per weight)."""
+    X, y, sizes, w_off, b_off, diagonal = args
+    return _scaled_hessian(_hessian_serial(w, X, y, sizes, w_off, b_off), y.shape[0], diagonal)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def hessian_kernel(w, args):
+    """:func:`hessian_kernel_serial` with the data split over threads (the same
+    numbers up to the order of the sums)."""
+    X, y, sizes, w_off, b_off, diagonal = args
+    return _scaled_hessian(_hessian(w, X, y, sizes, w_off, b_off), y.shape[0], diagonal)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _scaled_hessian(h, n_data, diagonal):
+    h /= n_data
+    for i in range(diagonal.shape[0]):
+        h[i, i] += diagonal[i]
+    return h
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _objective_rows(W, args):
     """:func:`objective_serial` of every row of W (m, n_params): one call for a whole
     DNEB band instead of one per image. Serial: the work is small (a parallel version
@@ -711,23 +736,16 @@ class MLP:
         """Exact d2L/dw2 (n_params, n_params)."""
         return self.hessian_function(X, y)(self._check_w(w))
 
-    def hessian_function(self, X: ArrayLike, y: ArrayLike) -> Callable[[np.ndarray], np.ndarray]:
+    def hessian_function(self, X: ArrayLike, y: ArrayLike) -> CompiledHessian:
         """``hessian(w) -> (n_params, n_params)`` on fixed data, which is validated
         once, here (as :meth:`objective` does): a call checks only the length of ``w``.
-        What the landscape tools call at every eigenvector-following step."""
-        X, y = self._check_data(X, y)
-        kernel = _hessian_serial if len(y) <= CHUNK else _hessian
-        diagonal = 2.0 * self.lam * self._reg_mask
-        n, sizes, w_off, b_off = self.n_params, self.sizes, self.w_off, self.b_off
-
-        def hessian(w):
-            w = np.ascontiguousarray(w, dtype=np.float64)
-            if w.shape != (n,):
-                raise ValueError(f"w must have shape ({n},), got {w.shape}")
-            h = kernel(w, X, y, sizes, w_off, b_off) / len(y)
-            h[np.diag_indices_from(h)] += diagonal
-            return h
-        return hessian
+        What the landscape tools call at every eigenvector-following step; a
+        :class:`~ljatlib._objective.CompiledHessian`, so that the compiled
+        eigenvector-following loop calls its kernel directly."""
+        X, y = self._check_data(X, y, copy=True)
+        args = (X, y, self.sizes, self.w_off, self.b_off, 2.0 * self.lam * self._reg_mask)
+        kernel = hessian_kernel_serial if len(y) <= CHUNK else hessian_kernel
+        return CompiledHessian(kernel, args, self.n_params)
 
     def objective(self, X: ArrayLike, y: ArrayLike) -> CompiledObjective:
         """The loss on fixed data (validated once) as a

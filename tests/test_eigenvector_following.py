@@ -94,3 +94,34 @@ def test_partitioned_ef_with_rotations_as_zero_modes():
     ts = eigenvector_following(system, band.images[i], direction=band.tangent(i), dense_below=0)
     assert ts.converged and ts.n_negative == 1
     assert ts.energy == pytest.approx(-1.98507, abs=1e-5)
+
+
+def test_compiled_ef_takes_the_steps_of_the_python_loop(network_database):
+    """A network loss (compiled gradient and Hessian, no zero modes) is refined by one
+    compiled loop; a system whose Hessian is a plain callable by the Python loop. The
+    same step from a band maximum; the same transition state from near one (farther
+    apart, round-off picks different bases of the degenerate soft modes, on which an
+    EF step is not linear, and the two paths part)."""
+    import dataclasses
+
+    from ljatlib._objective import CompiledHessian
+    system, db = network_database(2)
+    assert isinstance(system.hessian, CompiledHessian)
+    python = dataclasses.replace(system, hessian=lambda w, hessian=system.hessian: hessian(w))
+    a, b = db.minima()[:2]
+    band = dneb(system, a.coords, system.align(a.coords, b.coords), n_images=10, k=1.0, max_iter=300)
+    top = band.images[band.local_maxima()[0]]
+    for steps in (0, 1):
+        one, other = (eigenvector_following(s, top, max_iter=steps, direction=band.tangent(1))
+                      for s in (system, python))
+        np.testing.assert_allclose(one.x, other.x, rtol=0, atol=1e-12)
+        assert (one.n_iter, one.n_negative) == (other.n_iter, other.n_negative)
+    from ljatlib.landscape import find_transition_states
+    minima = db.minima()
+    ts = next(found for m in minima[1:] for found in find_transition_states(python, minima[0].coords, m.coords))
+    near = ts.x + 1e-4 * np.random.default_rng(0).standard_normal(len(ts.x))
+    one, other = (eigenvector_following(s, near, max_iter=50) for s in (system, python))
+    assert one.converged and other.converged
+    np.testing.assert_allclose(one.x, ts.x, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(other.x, ts.x, rtol=0, atol=1e-7)
+    assert one.energy == pytest.approx(ts.energy, abs=1e-12) and one.n_negative == 1

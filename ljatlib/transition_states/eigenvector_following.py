@@ -20,7 +20,9 @@ the Newton step, so convergence is quadratic.
   there): the lowest eigenpair comes from Lanczos, warm-started, and the step is the
   EF step uphill along it plus Newton in the rest from one Cholesky solve, which
   also tells whether a negative eigenvalue exists (the Schur complement). Near a
-  transition state this is the same step as the full EF's.
+  transition state this is the same step as the full EF's. Where the gradient and the
+  Hessian are compiled kernels and there are no zero modes (the network losses), the
+  dense path runs as one compiled loop, the same steps with no Python per step.
 
 Converged when the RMS gradient is below ``tol`` and exactly one eigenvalue is negative.
 """
@@ -33,8 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._threads import with_one_blas_thread
+from .._objective import CompiledHessian, CompiledObjective
+from .._threads import one_blas_thread, with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
+from ._compiled_ef import follow
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -181,6 +185,9 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
     x = x0.copy()
     track = None if direction is None else np.asarray(direction, float).ravel() / np.linalg.norm(direction)
     partitioned = system.n > dense_below
+    if (not partitioned and system.zero_modes is None and isinstance(system.fun_grad, CompiledObjective)
+            and isinstance(system.hessian, CompiledHessian)):
+        return _compiled_following(system, x0, track, tol, max_iter, max_step, negative_tol, max_distance)
     v, climbing = track, track is not None
     for it in range(max_iter + 1):
         f, g = system.fun_grad(x)
@@ -221,6 +228,20 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
             norm = np.linalg.norm(step)
             step = step * (max_step / norm) if norm > max_step else step
         x = x + step
+
+
+def _compiled_following(system, x0, track, tol, max_iter, max_step, negative_tol, max_distance):
+    """The dense path of :func:`eigenvector_following` as one compiled loop
+    (``_compiled_ef.follow``): the same steps, no Python per step."""
+    if len(x0) != system.n:
+        raise ValueError(f"x0 must have {system.n} coordinates, got {len(x0)}")
+    objective, hessian = system.fun_grad, system.hessian
+    with one_blas_thread():
+        x, f, rms, lowest, vec, n_neg, it, converged = follow(
+            objective.kernel, objective.args, hessian.kernel, hessian.args, np.ascontiguousarray(x0),
+            np.empty(0) if track is None else np.ascontiguousarray(track), float(tol), int(max_iter),
+            float(max_step), float(negative_tol), -1.0 if max_distance is None else float(max_distance))
+    return TransitionStateResult(x, float(f), float(rms), float(lowest), vec, int(n_neg), int(it), bool(converged))
 
 
 def tighten_minimum(system: System, x: ArrayLike, tol: float = 1e-9, max_newton: int = 10,
