@@ -10,11 +10,21 @@ import numpy as np
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _ef_component(F, b, max_step):
-    """Downhill EF step along one mode (negate F for uphill), capped at ``max_step``."""
+def ef_step_along(F, b, max_step):
+    """Downhill EF step along one mode with gradient component ``F`` and curvature
+    ``b`` (negate it for uphill), capped at ``max_step``."""
     b = max(abs(b), 1e-300)
     h = -2.0 * F / (b * (1.0 + np.sqrt(1.0 + 4.0 * F * F / (b * b))))
     return min(max(h, -max_step), max_step)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def ef_steps(F, b, max_step):
+    """:func:`ef_step_along` for every mode: arrays ``F`` and ``b`` (n,)."""
+    h = np.empty(F.shape[0])
+    for i in range(F.shape[0]):
+        h[i] = ef_step_along(F[i], b[i], max_step)
+    return h
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -27,7 +37,6 @@ def follow(kernel, args, hessian_kernel, hessian_args, x0, track, tol, max_iter,
     x = x0.copy()
     has_track = track.shape[0] == n
     track = track.copy()
-    h = np.empty(n)
     for it in range(max_iter + 1):
         f, g = kernel(x, args)
         rms = np.sqrt(np.dot(g, g) / n)
@@ -47,9 +56,8 @@ def follow(kernel, args, hessian_kernel, hessian_args, x0, track, tol, max_iter,
             track[:] = vecs[:, up]
         elif has_track:
             track[:] = vecs[:, 0]
-        for i in range(n):
-            h[i] = _ef_component(F[i], vals[i], max_step)
-        h[up] = -_ef_component(F[up], vals[up], max_step)  # uphill along the followed mode
+        h = ef_steps(F, vals, max_step)
+        h[up] = -ef_step_along(F[up], vals[up], max_step)  # uphill along the followed mode
         step = vecs @ h
         norm = np.sqrt(np.dot(step, step))
         if norm > max_step:

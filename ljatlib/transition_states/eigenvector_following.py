@@ -38,7 +38,7 @@ import numpy as np
 from .._objective import CompiledHessian, CompiledObjective
 from .._threads import one_blas_thread, with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
-from ._compiled_ef import follow
+from ._compiled_ef import ef_step_along, ef_steps, follow
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -96,7 +96,7 @@ def hybrid_eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-
         up = v if (track is None or b < -negative_tol) else track
         F = g @ up
         if b < -negative_tol:
-            h = 2 * F / (abs(b) * (1 + np.sqrt(1 + 4 * F**2 / b**2)))
+            h = -ef_step_along(F, b, max_uphill)
         else:  # no negative curvature yet: climb along the followed direction
             h = np.sign(F) * max_uphill if F != 0 else max_uphill
         x = x + np.clip(h, -max_uphill, max_uphill) * up
@@ -105,13 +105,6 @@ def hybrid_eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-
             e, gy = system.fun_grad(y)
             return e, gy - (gy @ up) * up
         x = lbfgs(projected, x, tangent).x
-
-
-def _ef_step(F, b, max_step):
-    """Downhill EF step along a mode (negate F for uphill), capped at ``max_step``."""
-    b = np.where(np.abs(b) < 1e-300, 1e-300, np.abs(b))
-    h = -2 * F / (b * (1 + np.sqrt(1 + 4 * F**2 / b**2)))
-    return np.clip(h, -max_step, max_step)
 
 
 @with_one_blas_thread  # see ljatlib._threads
@@ -141,7 +134,7 @@ def partitioned_step(hess: np.ndarray, zero: np.ndarray | None, g: np.ndarray, u
     couple = hq[:, 0] - q @ qhq[:, 0]  # P H u
     h = -cho_solve(factor, np.column_stack([g - q @ (q.T @ g), couple]), check_finite=False)
     negative = qhq[0, 0] + couple @ h[:, 1] < 0  # u.H.u - c.Hc^-1.c: the Schur complement
-    step = h[:, 0] - q @ (q.T @ h[:, 0]) + u * -_ef_step(g @ u, qhq[0, 0], max_step)
+    step = h[:, 0] - q @ (q.T @ h[:, 0]) + u * -ef_step_along(g @ u, qhq[0, 0], max_step)
     norm = np.linalg.norm(step)
     return (step * (max_step / norm) if norm > max_step else step), negative
 
@@ -221,8 +214,8 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
                 track = vecs[:, up]
             elif track is not None:
                 track = vecs[:, 0]
-            h = _ef_step(F, vals, max_step)
-            h[up] = -_ef_step(F[up], vals[up], max_step)  # uphill along the followed mode
+            h = ef_steps(F, vals, max_step)
+            h[up] = -ef_step_along(F[up], vals[up], max_step)  # uphill along the followed mode
             step = vecs @ h
             v = vecs[:, 0]
             norm = np.linalg.norm(step)
