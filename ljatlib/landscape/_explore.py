@@ -61,9 +61,9 @@ def explore(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None =
     ``tight_tol``) in ``db``, then connect every stored minimum to the global minimum.
 
     The connections are :func:`~ljatlib.landscape.connect_in_rounds` with one search
-    per round (``batch`` 1), in this process; ``connect_kwargs`` go to it (``settings``, ``client``,
-    ``checkpoint``, fields of :class:`~ljatlib.landscape.SearchSettings`, e.g.
-    ``n_images``, ``push_off``).
+    per round (``batch`` 1), in this process; ``connect_kwargs`` go to it
+    (``settings``, ``client``, ``checkpoint``, fields of
+    :class:`~ljatlib.landscape.SearchSettings`, e.g. ``n_images``, ``push_off``).
     Returns an :class:`ExploreResult`.
 
     Examples
