@@ -101,13 +101,14 @@ def find_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: Searc
     rule = SameMinimum(energy_tol, system.same_structure)
 
     def identify(res):
-        i = rule.index(res.energy, res.x, [(m.energy, m.x) for m in known])
+        candidates = [(m.energy, m.x) for m in known]
+        i = rule.index(res.energy, res.x, candidates)
         if i is not None:
             return i
         tight = tighten_minimum(system, res.x, tol)
         if tight.status != CONVERGED or not np.isfinite(tight.energy):
             return None
-        i = rule.index(tight.energy, tight.x, [(m.energy, m.x) for m in known])
+        i = rule.index(tight.energy, tight.x, candidates)
         if i is not None:  # loosely converged, it looked new; tightened, it is a known one
             return i
         known.append(FoundMinimum(None, tight.energy, tight.x, system.log_product_eigenvalues(tight.x)))
