@@ -1,4 +1,5 @@
-"""Objective functions backed by a compiled kernel: :class:`CompiledObjective`."""
+"""Functions backed by a compiled kernel on fixed data: :class:`CompiledObjective` (value
+and gradient) and :class:`CompiledHessian`."""
 
 from __future__ import annotations
 
@@ -25,7 +26,21 @@ def _rebuild(kernel, args, n, serial_kernel):
     return CompiledObjective(_kernel(*kernel), args, n, _kernel(*serial_kernel))
 
 
-class CompiledObjective:
+class _KernelOnData:
+    """A numba kernel ``kernel(x, args)`` on fixed data ``args``, called with ``x`` of
+    length ``n`` (checked)."""
+
+    def __init__(self, kernel: Callable, args: tuple, n: int) -> None:
+        self.kernel, self.args, self.n = kernel, args, int(n)
+
+    def __call__(self, x: ArrayLike) -> tuple[float, np.ndarray] | np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if x.shape != (self.n,):
+            raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
+        return self.kernel(x, self.args)
+
+
+class CompiledObjective(_KernelOnData):
     """``fun_grad(x) -> (f, g)`` of a numba kernel ``kernel(x, args) -> (f, g)``.
 
     An ordinary callable for any optimiser; the compiled optimisers of
@@ -47,7 +62,7 @@ class CompiledObjective:
     """
 
     def __init__(self, kernel: Callable, args: tuple, n: int, serial_kernel: Callable | None = None) -> None:
-        self.kernel, self.args, self.n = kernel, args, int(n)
+        super().__init__(kernel, args, n)
         self.serial_kernel = kernel if serial_kernel is None else serial_kernel
 
     def __reduce__(self):
@@ -56,18 +71,12 @@ class CompiledObjective:
         # function; compiling a loop that takes them then fails to save its cache.
         return _rebuild, (_by_name(self.kernel), self.args, self.n, _by_name(self.serial_kernel))
 
-    def __call__(self, x: ArrayLike) -> tuple[float, np.ndarray]:
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        if x.shape != (self.n,):
-            raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
-        return self.kernel(x, self.args)
-
 
 def _rebuild_hessian(kernel, args, n):
     return CompiledHessian(_kernel(*kernel), args, n)
 
 
-class CompiledHessian:
+class CompiledHessian(_KernelOnData):
     """``hessian(x) -> (n, n)`` of a numba kernel ``kernel(x, args) -> (n, n)``: an
     ordinary callable, whose kernel the compiled eigenvector-following loop
     (:mod:`ljatlib.transition_states`) calls directly, as the optimisers do with a
@@ -83,14 +92,5 @@ class CompiledHessian:
         Length of ``x``.
     """
 
-    def __init__(self, kernel: Callable, args: tuple, n: int) -> None:
-        self.kernel, self.args, self.n = kernel, args, int(n)
-
     def __reduce__(self):
         return _rebuild_hessian, (_by_name(self.kernel), self.args, self.n)
-
-    def __call__(self, x: ArrayLike) -> np.ndarray:
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        if x.shape != (self.n,):
-            raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
-        return self.kernel(x, self.args)
