@@ -157,3 +157,15 @@ def test_a_compiled_objective_unpickled_first_minimises_in_a_fresh_process(tmp_p
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert float(out.stdout) == pytest.approx(lbfgs(MLP((3,)).fun_grad(X, y), MLP((3,)).random_weights(0)).energy)
+
+
+def test_compiled_loops_that_take_a_kernel_are_not_cached_on_disk():
+    """numba's cache index of a function that takes a dispatcher holds the dispatcher's
+    type, which fails to match in another process (the smoke book's Dask workers:
+    KeyError on load, then "underlying object has vanished"): every compiled loop that
+    takes a kernel is compiled once per process instead."""
+    from ljatlib.optimize import _lbfgs
+    from ljatlib.transition_states import _compiled_band, _compiled_ef
+    loops = [_lbfgs._lbfgs_loop, _lbfgs._lbfgs_rows, _compiled_band._evaluate, _compiled_band.relax_band,
+             _compiled_ef.follow]
+    assert [type(loop._cache).__name__ for loop in loops] == ["NullCache"] * len(loops)

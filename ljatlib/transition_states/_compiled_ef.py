@@ -27,7 +27,8 @@ def ef_steps(F, b, max_step):
     return h
 
 
-@numba.njit(cache=True, error_model="numpy")
+# Not cached on disk (it takes dispatchers; see optimize._lbfgs). Compiled once per process.
+@numba.njit(error_model="numpy")
 def follow(kernel, args, hessian_kernel, hessian_args, x0, track, tol, max_iter, max_step, negative_tol,
            max_distance):
     """The EF loop from ``x0`` (n,). ``track``: the followed direction, unit length, or an
