@@ -1,5 +1,5 @@
 """Functions backed by a compiled kernel on fixed data: :class:`CompiledObjective` (value
-and gradient) and :class:`CompiledHessian`."""
+and gradient), :class:`CompiledHessian` and :class:`CompiledZeroModes`."""
 
 from __future__ import annotations
 
@@ -26,18 +26,28 @@ def _rebuild(kernel, args, n, serial_kernel):
     return CompiledObjective(_kernel(*kernel), args, n, _kernel(*serial_kernel))
 
 
+def _rebuild_on_data(cls, kernel, args, n):
+    return cls(_kernel(*kernel), args, n)
+
+
 class _KernelOnData:
     """A numba kernel ``kernel(x, args)`` on fixed data ``args``, called with ``x`` of
-    length ``n`` (checked)."""
+    ``n`` entries (checked; any shape, flattened)."""
 
     def __init__(self, kernel: Callable, args: tuple, n: int) -> None:
         self.kernel, self.args, self.n = kernel, args, int(n)
 
     def __call__(self, x: ArrayLike) -> tuple[float, np.ndarray] | np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float64)
-        if x.shape != (self.n,):
-            raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
-        return self.kernel(x, self.args)
+        if x.size != self.n:
+            raise ValueError(f"x must have {self.n} entries, got shape {x.shape}")
+        return self.kernel(x.reshape(self.n), self.args)
+
+    def __reduce__(self):
+        # Kernels travel by name. numba would pickle them by value, and a process that
+        # unpickles one before importing its module ends up with two dispatchers of one
+        # function; compiling a loop that takes them then fails to save its cache.
+        return _rebuild_on_data, (type(self), _by_name(self.kernel), self.args, self.n)
 
 
 class CompiledObjective(_KernelOnData):
@@ -66,14 +76,7 @@ class CompiledObjective(_KernelOnData):
         self.serial_kernel = kernel if serial_kernel is None else serial_kernel
 
     def __reduce__(self):
-        # Kernels travel by name. numba would pickle them by value, and a process that
-        # unpickles one before importing its module ends up with two dispatchers of one
-        # function; compiling a loop that takes them then fails to save its cache.
         return _rebuild, (_by_name(self.kernel), self.args, self.n, _by_name(self.serial_kernel))
-
-
-def _rebuild_hessian(kernel, args, n):
-    return CompiledHessian(_kernel(*kernel), args, n)
 
 
 class CompiledHessian(_KernelOnData):
@@ -92,5 +95,11 @@ class CompiledHessian(_KernelOnData):
         Length of ``x``.
     """
 
-    def __reduce__(self):
-        return _rebuild_hessian, (_by_name(self.kernel), self.args, self.n)
+
+class CompiledZeroModes(_KernelOnData):
+    """``zero_modes(x) -> (k, n)`` of a numba kernel ``kernel(x, args) -> (k, n)``: the
+    orthonormal directions of zero curvature by symmetry at ``x`` (e.g. rigid-body
+    translations and rotations), which the compiled eigenvector-following loop removes
+    from the Hessian at every step. Kernel, ``args`` and ``n`` as for
+    :class:`CompiledHessian`.
+    """

@@ -1,9 +1,10 @@
-"""Eigenvector-following as one compiled loop, for systems whose gradient and Hessian
-are compiled kernels (:class:`~ljatlib._objective.CompiledObjective` and
-:class:`~ljatlib._objective.CompiledHessian`: the network losses) and that have no zero
-modes: the dense path of :func:`~ljatlib.transition_states.eigenvector_following`
-(every mode from a full diagonalisation), the same arithmetic with no Python per
-step."""
+"""Eigenvector-following as one compiled loop, for systems whose gradient, Hessian and
+zero modes (if any) are compiled kernels (:class:`~ljatlib._objective.CompiledObjective`,
+:class:`~ljatlib._objective.CompiledHessian`, :class:`~ljatlib._objective.CompiledZeroModes`:
+the network losses, LJAT3): the dense path of
+:func:`~ljatlib.transition_states.eigenvector_following` (every mode from a full
+diagonalisation of the Hessian with its zero modes removed), the same arithmetic with
+no Python per step."""
 
 import numba
 import numpy as np
@@ -27,11 +28,31 @@ def ef_steps(F, b, max_step):
     return h
 
 
+@numba.njit(cache=True, error_model="numpy")
+def no_zero_modes(x, args):
+    """The zero-mode kernel of a system without zero modes: (0, n)."""
+    return np.zeros((0, x.shape[0]))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def projected_eigh(hess, zero):
+    """Eigenpairs (ascending) of ``hess`` (n, n) with the orthonormal rows of ``zero``
+    (k, n) removed: those of P H P (P = 1 - Z^T Z) less the k eigenvectors that are the
+    zero modes (``System.projected_hessian_eigh``'s rule)."""
+    if zero.shape[0] == 0:
+        return np.linalg.eigh(hess)
+    p = np.eye(hess.shape[0]) - zero.T @ zero
+    vals, vecs = np.linalg.eigh(p @ hess @ p)
+    keep = np.abs(vecs.T @ zero.T).sum(axis=1) < 0.5
+    return vals[keep], np.asfortranarray(vecs[:, keep])  # eigh's layout: one type for both returns
+
+
 # Not cached on disk (it takes dispatchers; see optimize._lbfgs). Compiled once per process.
 @numba.njit(error_model="numpy")
-def follow(kernel, args, hessian_kernel, hessian_args, x0, track, tol, max_iter, max_step, negative_tol,
-           max_distance):
-    """The EF loop from ``x0`` (n,). ``track``: the followed direction, unit length, or an
+def follow(kernel, args, hessian_kernel, hessian_args, zero_kernel, zero_args, x0, track, tol, max_iter,
+           max_step, negative_tol, max_distance):
+    """The EF loop from ``x0`` (n,). ``zero_kernel(x, zero_args)``: the zero modes (k, n)
+    (:func:`no_zero_modes` if none). ``track``: the followed direction, unit length, or an
     empty array; ``max_distance`` < 0: no limit. Returns (x, f, rms, lowest eigenvalue,
     its eigenvector, number of negative eigenvalues, steps, converged)."""
     n = x0.shape[0]
@@ -42,9 +63,9 @@ def follow(kernel, args, hessian_kernel, hessian_args, x0, track, tol, max_iter,
         f, g = kernel(x, args)
         rms = np.sqrt(np.dot(g, g) / n)
         drifted = max_distance >= 0 and np.sqrt(np.sum((x - x0) ** 2)) > max_distance
-        vals, vecs = np.linalg.eigh(hessian_kernel(x, hessian_args))
+        vals, vecs = projected_eigh(hessian_kernel(x, hessian_args), zero_kernel(x, zero_args))
         n_neg = 0
-        for i in range(n):
+        for i in range(vals.shape[0]):
             if vals[i] < -negative_tol:
                 n_neg += 1
         converged = rms < tol and n_neg == 1

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._objective import CompiledHessian, CompiledObjective
+from .._objective import CompiledHessian, CompiledObjective, CompiledZeroModes
 from .._threads import one_blas_thread, with_one_blas_thread
 from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
-from ._compiled_ef import ef_step_along, ef_steps, follow
+from ._compiled_ef import ef_step_along, ef_steps, follow, no_zero_modes
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -178,8 +178,9 @@ def eigenvector_following(system: System, x0: ArrayLike, tol: float = 1e-9, max_
     x = x0.copy()
     track = None if direction is None else np.asarray(direction, float).ravel() / np.linalg.norm(direction)
     partitioned = system.n > dense_below
-    if (not partitioned and system.zero_modes is None and isinstance(system.fun_grad, CompiledObjective)
-            and isinstance(system.hessian, CompiledHessian)):
+    if (not partitioned and isinstance(system.fun_grad, CompiledObjective)
+            and isinstance(system.hessian, CompiledHessian)
+            and (system.zero_modes is None or isinstance(system.zero_modes, CompiledZeroModes))):
         return _compiled_following(system, x0, track, tol, max_iter, max_step, negative_tol, max_distance)
     v, climbing = track, track is not None
     for it in range(max_iter + 1):
@@ -228,10 +229,12 @@ def _compiled_following(system, x0, track, tol, max_iter, max_step, negative_tol
     (``_compiled_ef.follow``): the same steps, no Python per step."""
     if len(x0) != system.n:
         raise ValueError(f"x0 must have {system.n} coordinates, got {len(x0)}")
-    objective, hessian = system.fun_grad, system.hessian
+    objective, hessian, zero = system.fun_grad, system.hessian, system.zero_modes
+    zero_kernel, zero_args = (no_zero_modes, ()) if zero is None else (zero.kernel, zero.args)
     with one_blas_thread():
         x, f, rms, lowest, vec, n_neg, it, converged = follow(
-            objective.kernel, objective.args, hessian.kernel, hessian.args, np.ascontiguousarray(x0),
+            objective.kernel, objective.args, hessian.kernel, hessian.args, zero_kernel, zero_args,
+            np.ascontiguousarray(x0),
             np.empty(0) if track is None else np.ascontiguousarray(track), float(tol), int(max_iter),
             float(max_step), float(negative_tol), -1.0 if max_distance is None else float(max_distance))
     return TransitionStateResult(x, float(f), float(rms), float(lowest), vec, int(n_neg), int(it), bool(converged))
