@@ -59,14 +59,16 @@ PUSH_OFF = {"ljat3": 0.05, "mlp": 0.2}
 
 
 # -- the problems ----------------------------------------------------------------------
-def ljat3_problem(z=2.0):
+def ljat3_problem(z=2.0, system=None):
     """(system, minima (4, 9), energies, pairs): the triangle (in the xy plane) and the
     three linear isomers, isomer k with atom k in the middle and lying along axis k, all
     centred at the origin: so the straight line between any two of them (the first DNEB
-    guess) never brings two atoms together."""
+    guess) never brings two atoms together. ``system``: the LJAT3 system of this ``z``
+    (default ``ljat3_system(z)``)."""
     from ljatlib.data.classes import reference_minima
-    from ljatlib.systems import ljat3_system
-    system = ljat3_system(z)
+    if system is None:
+        from ljatlib.systems import ljat3_system
+        system = ljat3_system(z)
     ref = reference_minima(z)
     tri = np.asarray(ref["triangle"][2], float).reshape(3, 3)
     tri = tri - tri.mean(axis=0)

@@ -144,3 +144,25 @@ def test_compiled_band_refuses_ends_of_another_network():
         dneb(system, a[:-1], b[:-1], n_images=4)
     with pytest.raises(ValueError, match="37 coordinates"):
         dneb(system, a, b, n_images=4, initial_images=np.zeros((4, 36)))
+
+
+def test_a_diverging_band_fails_early_on_both_paths():
+    """Between two linear LJAT3 isomers aligned onto one axis, the straight line pushes
+    the middle atoms through each other at a finite distance: the DNEB force grows by
+    tens of orders of magnitude instead of relaxing. The band stops as failed once it has
+    grown DIVERGED-fold, after the same evaluations on the compiled and the Python path,
+    instead of running all its iterations."""
+    import dataclasses
+
+    from ljatlib.transition_states.neb import DIVERGED
+    system = ljat3_system()
+    python_path = dataclasses.replace(system, fun_grad=lambda x, f=system.fun_grad: f(x))
+    r = 1.12
+    a = np.array([0, 0, 0, -r, 0, 0, r, 0, 0])  # atom 0 in the middle, along x
+    b = system.align(a, np.array([0, -r, 0, 0, 0, 0, 0, r, 0]))  # atom 1 in the middle, along y
+    fast, slow = (dneb(s, a, b, n_images=20, max_iter=1000) for s in (system, python_path))
+    assert fast.failed and slow.failed and fast.local_maxima() == []
+    assert fast.n_iter == slow.n_iter < 100
+    assert np.isfinite(fast.energies).all()  # it diverged; no energy was non-finite
+    start = dneb(system, a, b, n_images=20, max_iter=0)
+    assert not start.failed and np.isfinite(start.rms) and DIVERGED > 1

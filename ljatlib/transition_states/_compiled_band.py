@@ -76,13 +76,16 @@ def band_gradient_into(images, energies, grads, k, out):
 
 # Not cached on disk (it takes a dispatcher; see optimize._lbfgs). Compiled once per process.
 @numba.njit(error_model="numpy")
-def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max_iter):
+def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max_iter, max_growth, window, gain):
     """Relax the interior of ``images`` (m + 2, n) in place (ends fixed, ``energies``
     (m + 2,) holding the ends' energies) by LBFGS on the DNEB force.
 
     Returns (rms, n_iter, failed): the RMS force when it stopped; LBFGS iterations (band
     evaluations if it failed, as the Python path counts them); whether an image reached a
-    non-finite energy or gradient (``images``/``energies`` then hold that band)."""
+    non-finite energy or gradient or the RMS force grew beyond ``max_growth`` times its
+    starting value (``images``/``energies`` then hold that band). It stops, not failed,
+    once the lowest RMS force so far has fallen by less than the factor ``gain`` over
+    the last ``window`` iterations (stalled)."""
     m = images.shape[0] - 2
     n = images.shape[1]
     size = m * n
@@ -101,8 +104,17 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     x_new, g_new = np.empty(size), np.empty(size)
     g_newb = g_new.reshape(m, n)
     it = 0
+    limit = max_growth * np.sqrt(dot(g, g) / size)
+    best = checked = np.inf
     for _ in range(max_iter + 1):
         rms = np.sqrt(dot(g, g) / size)
+        if rms > limit:
+            return np.inf, it + 1, True
+        best = min(best, rms)
+        if it % window == 0:
+            if best > gain * checked:
+                return rms, it, False
+            checked = best
         if rms < tol or it == max_iter:
             return rms, it, False
         lbfgs_direction(g, s_mem, y_mem, rho, it, h0, step, alpha)
