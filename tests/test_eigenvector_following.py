@@ -81,16 +81,22 @@ def test_cheaper_refinements_converge_to_the_transition_state_of_the_full_ef(blj
     assert abs(ts.eigenvector @ full.eigenvector) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_partitioned_ef_with_rotations_as_zero_modes():
-    """LJAT3: six rigid-body zero modes that change with the geometry; the triangle <->
-    linear transition state (energy -1.98507, tests/test_landscape.py)."""
+@pytest.fixture(scope="module")
+def ljat3_band():
+    """LJAT3, a DNEB from the triangle to a linear isomer, and the index of its maximum."""
     system = ljat3_system()
     linear = np.array([[0, 0, 0], [1.1, 0, 0], [2.2, 0, 0]], float)
     triangle = np.array([[0, 0, 0], [1.1, 0, 0], [0.55, 0.95, 0]], float)
     a = lbfgs(system.fun_grad, triangle.ravel(), tol=1e-9).x
     b = lbfgs(system.fun_grad, linear.ravel(), tol=1e-9).x
     band = dneb(system, a, system.align(a, b), n_images=10, max_iter=300)
-    i = band.local_maxima()[0]
+    return system, band, band.local_maxima()[0]
+
+
+def test_partitioned_ef_with_rotations_as_zero_modes(ljat3_band):
+    """LJAT3: six rigid-body zero modes that change with the geometry; the triangle <->
+    linear transition state (energy -1.98507, tests/test_landscape.py)."""
+    system, band, i = ljat3_band
     ts = eigenvector_following(system, band.images[i], direction=band.tangent(i), dense_below=0)
     assert ts.converged and ts.n_negative == 1
     assert ts.energy == pytest.approx(-1.98507, abs=1e-5)
@@ -129,22 +135,16 @@ def test_compiled_ef_takes_the_steps_of_the_python_loop(network_database):
     assert one.energy == pytest.approx(ts.energy, abs=1e-12) and one.n_negative == 1
 
 
-def test_compiled_ef_removes_the_rigid_body_modes_as_the_python_loop_does():
+def test_compiled_ef_removes_the_rigid_body_modes_as_the_python_loop_does(ljat3_band):
     """LJAT3 (compiled gradient, Hessian and rigid-body modes) is refined by the compiled
     loop; with its zero modes as a plain callable, by the Python loop: the same steps
     all the way to the triangle <-> linear transition state."""
     import dataclasses
 
     from ljatlib._objective import CompiledZeroModes
-    system = ljat3_system()
+    system, band, i = ljat3_band
     assert isinstance(system.zero_modes, CompiledZeroModes)
     python = dataclasses.replace(system, zero_modes=lambda x, modes=system.zero_modes: modes(x))
-    linear = np.array([[0, 0, 0], [1.1, 0, 0], [2.2, 0, 0]], float)
-    triangle = np.array([[0, 0, 0], [1.1, 0, 0], [0.55, 0.95, 0]], float)
-    a = lbfgs(system.fun_grad, triangle.ravel(), tol=1e-9).x
-    b = lbfgs(system.fun_grad, linear.ravel(), tol=1e-9).x
-    band = dneb(system, a, system.align(a, b), n_images=10, max_iter=300)
-    i = band.local_maxima()[0]
     one, other = (eigenvector_following(s, band.images[i], direction=band.tangent(i)) for s in (system, python))
     assert one.converged and other.converged and one.n_iter == other.n_iter
     np.testing.assert_allclose(one.x, other.x, rtol=0, atol=1e-10)
