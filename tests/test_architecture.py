@@ -13,8 +13,8 @@ PACKAGE = ROOT / "ljatlib"
 
 # Lowest first; the first name of a module path under ljatlib decides its layer.
 LAYERS = [
-    {"__init__", "_validation", "_threads", "_objective", "_tables", "_hashing", "potentials", "network", "metrics",
-     "ljat3_geometry"},
+    {"__init__", "_validation", "_threads", "_objective", "_linalg", "_tables", "_hashing", "potentials", "network",
+     "metrics", "ljat3_geometry"},
     {"optimize"},
     {"transition_states", "storage", "systems"},
     {"landscape"},

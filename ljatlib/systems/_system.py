@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._linalg import projected_eigh
 from .._threads import one_blas_thread
 from ..optimize import LBFGSParams
 
@@ -83,15 +84,10 @@ class System:
 
         BLAS runs on one thread: its threads only slow matrices this small, and after a
         call they spin and starve numba's parallel loss kernels (seen: 100x slower)."""
-        h = self.hessian(x)
+        h = np.ascontiguousarray(self.hessian(x), dtype=np.float64)
+        z = np.zeros((0, self.n)) if self.zero_modes is None else self.zero_modes(x)
         with one_blas_thread():
-            if self.zero_modes is None:
-                return np.linalg.eigh(h)
-            z = self.zero_modes(x)
-            p = np.eye(self.n) - z.T @ z
-            vals, vecs = np.linalg.eigh(p @ h @ p)
-        keep = np.abs(vecs.T @ z.T).sum(axis=1) < 0.5  # drop the eigenvectors that are the zero modes
-        return vals[keep], vecs[:, keep]
+            return projected_eigh(h, np.ascontiguousarray(z, dtype=np.float64))
 
     def lowest_mode(self, x: ArrayLike, v0: ArrayLike | None = None, tol: float = 1e-8, dense_below: int = 300,
                     hessian: np.ndarray | None = None) -> tuple[float, np.ndarray]:

@@ -9,6 +9,8 @@ no Python per step."""
 import numba
 import numpy as np
 
+from .._linalg import projected_eigh
+
 
 @numba.njit(cache=True, error_model="numpy")
 def ef_step_along(F, b, max_step):
@@ -32,19 +34,6 @@ def ef_steps(F, b, max_step):
 def no_zero_modes(x, args):
     """The zero-mode kernel of a system without zero modes: (0, n)."""
     return np.zeros((0, x.shape[0]))
-
-
-@numba.njit(cache=True, error_model="numpy")
-def projected_eigh(hess, zero):
-    """Eigenpairs (ascending) of ``hess`` (n, n) with the orthonormal rows of ``zero``
-    (k, n) removed: those of P H P (P = 1 - Z^T Z) less the k eigenvectors that are the
-    zero modes (``System.projected_hessian_eigh``'s rule)."""
-    if zero.shape[0] == 0:
-        return np.linalg.eigh(hess)
-    p = np.eye(hess.shape[0]) - zero.T @ zero
-    vals, vecs = np.linalg.eigh(p @ hess @ p)
-    keep = np.abs(vecs.T @ zero.T).sum(axis=1) < 0.5
-    return vals[keep], np.asfortranarray(vecs[:, keep])  # eigh's layout: one type for both returns
 
 
 # Not cached on disk (it takes dispatchers; see optimize._lbfgs). Compiled once per process.
