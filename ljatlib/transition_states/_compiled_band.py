@@ -74,6 +74,30 @@ def band_gradient_into(images, energies, grads, k, out):
             out[i, j] = gp - spring_par * tau[j] - (sp - coef * gp)
 
 
+BAND_RELAXING, BAND_STALLED, BAND_DIVERGED = 0, 1, 2
+
+
+@numba.njit(cache=True, error_model="numpy")
+def band_progress(rms, it, state, max_growth, window, gain):
+    """Whether a band relaxed by LBFGS goes on after ``it`` iterations at RMS force ``rms``:
+    BAND_DIVERGED once ``rms`` exceeds ``max_growth`` times its value at iteration 0,
+    BAND_STALLED once the lowest ``rms`` so far has fallen by less than the factor
+    ``gain`` over the last ``window`` iterations, else BAND_RELAXING. ``state`` (3,):
+    the rule's memory between calls (the limit, the lowest rms so far and at the last
+    check), set at iteration 0 and updated in place. The compiled relaxation and the
+    Python path both call it, once per iteration."""
+    if it == 0:
+        state[0], state[1], state[2] = max_growth * rms, np.inf, np.inf
+    if rms > state[0]:
+        return BAND_DIVERGED
+    state[1] = min(state[1], rms)
+    if it % window == 0:
+        if state[1] > gain * state[2]:
+            return BAND_STALLED
+        state[2] = state[1]
+    return BAND_RELAXING
+
+
 # Not cached on disk (it takes a dispatcher; see optimize._lbfgs). Compiled once per process.
 @numba.njit(error_model="numpy")
 def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max_iter, max_growth, window, gain):
@@ -82,10 +106,9 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
 
     Returns (rms, n_iter, failed): the RMS force when it stopped; LBFGS iterations (band
     evaluations if it failed, as the Python path counts them); whether an image reached a
-    non-finite energy or gradient or the RMS force grew beyond ``max_growth`` times its
-    starting value (``images``/``energies`` then hold that band). It stops, not failed,
-    once the lowest RMS force so far has fallen by less than the factor ``gain`` over
-    the last ``window`` iterations (stalled)."""
+    non-finite energy or gradient or the band diverged (``images``/``energies`` then
+    hold that band). It also stops, not failed, when the band stalls
+    (:func:`band_progress` with ``max_growth``, ``window``, ``gain``)."""
     m = images.shape[0] - 2
     n = images.shape[1]
     size = m * n
@@ -104,18 +127,13 @@ def relax_band(kernel, args, images, energies, k, tol, memory, max_step, h0, max
     x_new, g_new = np.empty(size), np.empty(size)
     g_newb = g_new.reshape(m, n)
     it = 0
-    limit = max_growth * np.sqrt(dot(g, g) / size)
-    best = checked = np.inf
+    state = np.empty(3)
     for _ in range(max_iter + 1):
         rms = np.sqrt(dot(g, g) / size)
-        if rms > limit:
+        progress = band_progress(rms, it, state, max_growth, window, gain)
+        if progress == BAND_DIVERGED:
             return np.inf, it + 1, True
-        best = min(best, rms)
-        if it % window == 0:
-            if best > gain * checked:
-                return rms, it, False
-            checked = best
-        if rms < tol or it == max_iter:
+        if progress == BAND_STALLED or rms < tol or it == max_iter:
             return rms, it, False
         lbfgs_direction(g, s_mem, y_mem, rho, it, h0, step, alpha)
         factor = capped_step_factor(step, g, max_step)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._objective import CompiledObjective
 from ..optimize import LBFGSParams, lbfgs
-from ._compiled_band import band_gradient_into, relax_band
+from ._compiled_band import BAND_DIVERGED, BAND_STALLED, band_gradient_into, band_progress, relax_band
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -156,7 +156,7 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
     images[0], images[-1] = a, b
     energies = np.empty(n_images + 2)
     energies[0], energies[-1] = e_a, e_b
-    n_eval, limit, best = [0], [np.inf], [np.inf, np.inf]  # best: so far, at the last check
+    n_eval, progress = [0], np.empty(3)
     if not (np.isfinite(e_a) and np.isfinite(e_b)):
         images[1:-1] = inner
         return NEBResult(images, energies, float("inf"), 0, failed=True)
@@ -180,16 +180,12 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
             raise _FailedBand(images.copy(), energies.copy())
         force = band_gradient(images, energies, g, k).ravel()
         rms = np.sqrt(force @ force / force.size)
-        if n_eval[0] == 1:
-            limit[0] = DIVERGED * rms
-        elif rms > limit[0]:
-            raise _FailedBand(images.copy(), energies.copy())
-        best[0] = min(best[0], rms)
         it = n_eval[0] - 1  # LBFGS iterations so far (no step is halved: max_rise is inf)
-        if it % STALL_WINDOW == 0 and rms >= tol and it < max_iter:
-            if best[0] > STALL_GAIN * best[1]:
-                raise _StalledBand(images.copy(), energies.copy(), rms, it)
-            best[1] = best[0]
+        state = band_progress(rms, it, progress, DIVERGED, STALL_WINDOW, STALL_GAIN)
+        if state == BAND_DIVERGED:
+            raise _FailedBand(images.copy(), energies.copy())
+        if state == BAND_STALLED:
+            raise _StalledBand(images.copy(), energies.copy(), rms, it)
         return float(np.sum(e)), force
 
     try:
