@@ -50,17 +50,21 @@ def _ljat3_database(path=":memory:"):
 
 
 def _network_database(seed):
-    """(system, in-memory database) of the basin-hopping minima (20 steps from ``seed``)
-    of an MLP (3,) loss (lambda = 1e-5) on 50 D1 points: several minima."""
+    """(system, in-memory database) of the basin-hopping minima (20 steps from ``seed``,
+    twice as many until there are two or more: which seeds give one minimum depends on
+    the CPU's floating point) of an MLP (3,) loss (lambda = 1e-5) on 50 D1 points."""
     X, y = make_dataset("D1", n=400).split("train")
     net = MLP((3,))
     system = network_system(net, X[:50], y[:50])
-    db = Database(":memory:", system=system.description, same_structure=system.same_structure)
-    res = basin_hopping(system.fun_grad, net.random_weights(seed), 20, seed=seed,
-                        same_structure=system.same_structure)
-    for f, x in res.minima:
-        db.add_minimum(f, x)
-    return system, db
+    for n_steps in (20, 40, 80, 160):
+        db = Database(":memory:", system=system.description, same_structure=system.same_structure)
+        res = basin_hopping(system.fun_grad, net.random_weights(seed), n_steps, seed=seed,
+                            same_structure=system.same_structure)
+        for f, x in res.minima:
+            db.add_minimum(f, x)
+        if db.counts()[0] >= 2 or n_steps == 160:
+            return system, db
+        db.close()
 
 
 def _symmetric_copy(net, w, rng):

@@ -13,7 +13,7 @@ from ljatlib.storage import Database, DatabaseError
 
 TINY = LandscapeSpec((2,), n_data=30, n_hops=5, n_test=500)
 # 3 minima and 2 transition states in ~2 s: something to interrupt and to compare
-SMALL = LandscapeSpec((2, 2), n_data=30, n_hops=5, n_test=500)
+SMALL = LandscapeSpec((2, 2), n_data=30, n_hops=10, n_test=500)  # 5 steps can all return to one minimum
 
 
 def summary(path):

@@ -90,7 +90,9 @@ class LandscapeSpec(BuildSpec):
         Seeds the starting weights and the basin-hopping steps (as in
         :func:`ljatlib.paper.training.train`, so its global minimum is the trained network's).
     connect_attempts : int
-        DNEB attempts per minimum when connecting it to the global minimum.
+        Searches (a DNEB and EF from its maxima) per minimum when connecting it to the
+        global minimum; 100 as the cycles per connection of OPTIM's ``NEWCONNECT`` in
+        the group's templates.
     n_test : int
         Test data: likewise from D2's test half.
     lam : float
@@ -105,7 +107,7 @@ class LandscapeSpec(BuildSpec):
     n_data: int
     n_hops: int
     seed: int = 0
-    connect_attempts: int = 10
+    connect_attempts: int = 100
     n_test: int = 10_000
     lam: float = 1e-5
     step_size: float = 1.0
