@@ -71,6 +71,36 @@ def test_one_hidden_layer_alignment_is_optimal(rng):
     assert np.linalg.norm(network_align(net, a, b) - a) == pytest.approx(best, rel=1e-12)
 
 
+def test_two_hidden_layer_alignment_is_optimal(rng):
+    """Every copy of a (2, 3) network (2! 2^2 x 3! 2^3 = 384) against the aligner's."""
+    import itertools
+
+    def copies(net, w):
+        (W1, c1), (W2, c2), (W3, c3) = net.unpack(w)
+        for p1 in itertools.permutations(range(2)):
+            for s1 in itertools.product((1.0, -1.0), repeat=2):
+                for p2 in itertools.permutations(range(3)):
+                    for s2 in itertools.product((1.0, -1.0), repeat=3):
+                        p1_, s1_, p2_, s2_ = list(p1), np.array(s1), list(p2), np.array(s2)
+                        V1, d1 = W1[p1_] * s1_[:, None], c1[p1_] * s1_
+                        V2 = (W2[:, p1_] * s1_)[p2_] * s2_[:, None]
+                        yield net.pack([(V1, d1), (V2, c2[p2_] * s2_), (W3[:, p2_] * s2_, c3)])
+
+    net = MLP((2, 3))
+    for _ in range(5):
+        a, b = net.random_weights(rng, 3.0), net.random_weights(rng, 3.0)
+        best = min(np.linalg.norm(c - a) for c in copies(net, b))
+        assert np.linalg.norm(network_align(net, a, b) - a) == pytest.approx(best, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.full(37, np.nan), np.zeros(36), np.zeros((1, 37))])
+def test_alignment_rejects_bad_weights(bad):
+    net = MLP((3, 3))  # 37 weights
+    assert net.n_params == 37
+    with pytest.raises(ValueError):
+        network_align(net, np.zeros(37), bad)
+
+
 def test_ljat3_alignment_is_rigid_and_keeps_labels(rng):
     system = ljat3_system()
     lin = reference_minima()["linear"][2]

@@ -20,9 +20,15 @@ which copy of a minimum happens to be stored.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .._validation import as_finite_array, check_integer
+from . import _compiled_align
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -66,49 +72,20 @@ def same_ljat3(a: ArrayLike, b: ArrayLike, tol: float = 1e-3) -> bool:
 
 # -- alignment: the symmetric copy of b closest to a (OPTIM's minpermdist) ---------------
 
-def _node_vectors(layers, l, outgoing=True):
-    """(width, k) per node of hidden layer ``l``: incoming weights, bias, outgoing weights
-    (everything a sign flip of that node negates and a permutation moves together)."""
-    W, b = layers[l]
-    return np.column_stack([W, b, layers[l + 1][0].T] if outgoing else [W, b])
-
-
-def _apply_layer(layers, l, perm, sign):
-    """New node i of hidden layer ``l`` = ``sign[i]`` x old node ``perm[i]`` (in place)."""
-    W, b = layers[l]
-    layers[l] = ((W[perm] * sign[:, None]), b[perm] * sign)
-    W_next, b_next = layers[l + 1]
-    layers[l + 1] = (W_next[:, perm] * sign[None, :], b_next)
-
-
-def _best_layer(layers_a, layers_b, l, outgoing=True):
-    """Optimal permutation and signs of hidden layer ``l`` of b with all other layers
-    fixed (exact: the squared distance is separable over the layer's nodes)."""
-    from scipy.optimize import linear_sum_assignment
-    dots = _node_vectors(layers_a, l, outgoing) @ _node_vectors(layers_b, l, outgoing).T
-    rows, perm = linear_sum_assignment(-np.abs(dots))
-    sign = np.where(dots[rows, perm] < 0, -1.0, 1.0)
-    return perm, sign
-
-
-def _sweeps(net, layers_a, layers_b, first, max_sweeps):
-    """Coordinate descent over hidden layers ``first``.. until nothing changes."""
-    n_hidden = len(net.hidden)
-    for _ in range(max_sweeps):
-        changed = False
-        for l in range(first, n_hidden):
-            perm, sign = _best_layer(layers_a, layers_b, l)
-            if np.any(perm != np.arange(len(perm))) or np.any(sign < 0):
-                _apply_layer(layers_b, l, perm, sign)
-                changed = True
-        if not changed or n_hidden - first <= 1:
-            break
-    return layers_b
+@functools.lru_cache(maxsize=None)
+def _first_layer_copies(width: int, max_enumerate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every permutation (k, width) and every sign pattern (m, width) of a layer of
+    ``width`` nodes (itertools order), or none if there are more than ``max_enumerate``."""
+    if math.factorial(width) * 2**width > max_enumerate:
+        return np.zeros((0, width), np.int64), np.zeros((0, width))
+    return (np.array(list(itertools.permutations(range(width))), np.int64),
+            np.array(list(itertools.product((1.0, -1.0), repeat=width))))
 
 
 def network_align(net: MLP, a: ArrayLike, b: ArrayLike, max_enumerate: int = 48, max_sweeps: int = 20) -> np.ndarray:
-    """The copy of weights ``b`` under hidden-node permutations and tanh sign flips that
-    is closest (Euclidean) to ``a``; the loss of the copy equals that of ``b``.
+    """The copy of weights ``b`` (n_params,) under hidden-node permutations and tanh sign
+    flips that is closest (Euclidean) to ``a`` (n_params,); the loss of the copy equals
+    that of ``b``.
 
     One hidden layer: exact (assignment problem on |a_i . b_j| of each node's incoming
     weights, bias and outgoing weights; Hungarian algorithm). Several layers:
@@ -116,34 +93,25 @@ def network_align(net: MLP, a: ArrayLike, b: ArrayLike, max_enumerate: int = 48,
     matching incoming weights and biases only (exact for an exact copy), from a pass
     from the output down, and, if the first layer has at most ``max_enumerate``
     permutations and signs (width <= 3), from each of them (exact for two layers).
-    Never farther than ``b``."""
-    import itertools
-    import math
-    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
-    layers_a = net.unpack(a)
-    start = [(W.copy(), c.copy()) for W, c in net.unpack(b)]
-    n_hidden = len(net.hidden)
+    Never farther than ``b``. Compiled (``ljatlib.systems._compiled_align``).
 
-    def descend(layers, first):
-        if n_hidden - first > 1:  # several layers: start from a pass up on incoming weights
-            for l in range(first, n_hidden):
-                _apply_layer(layers, l, *_best_layer(layers_a, layers, l, outgoing=False))
-        return net.pack(_sweeps(net, layers_a, layers, first, max_sweeps))
-
-    candidates = [net.pack(start), descend(list(start), 0)]
-    if n_hidden > 1:
-        layers = list(start)  # from the output down
-        for l in reversed(range(n_hidden)):
-            _apply_layer(layers, l, *_best_layer(layers_a, layers, l))
-        candidates.append(net.pack(_sweeps(net, layers_a, layers, 0, max_sweeps)))
-        width = net.hidden[0]
-        if math.factorial(width) * 2**width <= max_enumerate:
-            for perm in itertools.permutations(range(width)):
-                for signs in itertools.product((1.0, -1.0), repeat=width):
-                    layers = list(start)
-                    _apply_layer(layers, 0, np.array(perm), np.array(signs))
-                    candidates.append(descend(layers, 1))
-    return min(candidates, key=lambda c: np.sum((c - a) ** 2))
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ljatlib.network import MLP
+    >>> net = MLP((3, 3))
+    >>> w = net.random_weights(0)
+    >>> (W1, b1), (W2, b2), (W3, b3) = net.unpack(w)
+    >>> copy = net.pack([(-W1[::-1], -b1[::-1]), (-W2[:, ::-1], b2), (W3, b3)])  # nodes reversed, signs flipped
+    >>> float(np.linalg.norm(copy - w)) > 1, float(np.linalg.norm(network_align(net, w, copy) - w)) < 1e-12
+    (True, True)
+    """
+    a = as_finite_array(a, "a", ndim=1, shape_tail=(net.n_params,))
+    b = as_finite_array(b, "b", ndim=1, shape_tail=(net.n_params,))
+    max_sweeps = check_integer(max_sweeps, "max_sweeps", 1)
+    perms, signs = _first_layer_copies(net.hidden[0], check_integer(max_enumerate, "max_enumerate", 0))
+    return _compiled_align.align(a, b, np.asarray(net.sizes, np.int64), np.asarray(net.w_off, np.int64),
+                                 np.asarray(net.b_off, np.int64), perms, signs, max_sweeps)
 
 
 def kabsch_align(a: ArrayLike, b: ArrayLike) -> np.ndarray:
