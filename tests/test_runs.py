@@ -263,3 +263,18 @@ def test_ctrl_c_stops_the_connections_after_their_round(monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             runs.build_landscapes([TINY], client=client, progress=False)
     assert _EVENTS == [("stopped", True)]
+
+
+def test_build_records_its_basin_hopping_minima_and_every_later_one_came_with_a_search(tmp_path):
+    from ljatlib.landscape.spacing import new_minima_per_transition_state
+    path = tmp_path / "small.sqlite"
+    build_landscape(SMALL, path, minima_only=True)
+    with Database(path, create=False) as db:
+        n_bh = db.counts()[0]
+    build_landscape(SMALL, path)
+    land = open_landscape(SMALL, path)
+    assert land.n_basin_hopping_minima == n_bh >= 2
+    n_min, n_ts = land.db.counts()
+    per_ts = new_minima_per_transition_state(land.db, n_bh, n_windows=n_ts)  # one window per TS
+    assert set(per_ts) <= {0.0, 1.0, 2.0} and per_ts.sum() == n_min - n_bh
+    land.close()

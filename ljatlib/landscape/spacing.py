@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._validation import check_integer
+
 if TYPE_CHECKING:
     from ..storage import Database
 
@@ -80,3 +82,53 @@ def landscape_spacing(system, db: Database, soft_curvature: float, max_minima: i
         soft.append(float(np.mean(vals < soft_curvature)))
     nearest = dist.min(axis=1) if n > 1 else np.array([])
     return Spacing(np.array(spans, float), nearest, np.array(soft, float))
+
+
+def new_minima_per_transition_state(db: Database, n_initial: int, n_windows: int = 2) -> np.ndarray:
+    """How many new minima each stored transition state brought, by stretch of the search.
+
+    The transition states are taken in the order they were stored (by id) and split into
+    ``n_windows`` consecutive groups of (nearly) equal size. A minimum is new with a
+    transition state if it is not one of the ``n_initial`` minima stored before the
+    searches (the lowest ids) and no earlier transition state touches it. Two per
+    transition state means the searches join nothing already known; where a landscape's
+    minima end up joined, later searches mostly run through known minima (below one).
+
+    Parameters
+    ----------
+    db : :class:`~ljatlib.storage.Database`
+    n_initial : int
+        Minima in the database before the searches (e.g. the basin-hopping minima).
+    n_windows : int
+        Groups of transition states.
+
+    Returns
+    -------
+    ndarray (n_windows,)
+        New minima per transition state in each group; nan for an empty group.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ljatlib.storage import Database
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     db = Database(os.path.join(tmp, "toy.sqlite"))
+    ...     a, b = (db.add_minimum(e, [e])[0].id for e in (0.0, 1.0))  # two minima to start from
+    ...     c = db.add_minimum(2.0, [2.0])[0].id  # a search's: new, with a transition state
+    ...     _ = db.add_transition_state(3.0, [1.5], b, c)
+    ...     _ = db.add_transition_state(3.5, [0.5], a, b)  # known minima only
+    ...     rates = new_minima_per_transition_state(db, n_initial=2)
+    ...     db.close()
+    >>> rates.tolist()
+    [1.0, 0.0]
+    """
+    n_initial = check_integer(n_initial, "n_initial", 0)
+    n_windows = check_integer(n_windows, "n_windows", 1)
+    known = {m.id for m in sorted(db.minima(), key=lambda m: m.id)[:n_initial]}
+    new = []
+    for t in sorted(db.transition_states(), key=lambda t: t.id):
+        ends = {t.minimum1, t.minimum2}
+        new.append(len(ends - known))
+        known |= ends
+    groups = np.array_split(np.array(new, float), n_windows)
+    return np.array([g.mean() if len(g) else np.nan for g in groups])

@@ -22,7 +22,7 @@ once and a database is never mixed with, or overwritten by, another spec's.
 
 Meta keys written here (besides :mod:`ljatlib.storage.database`'s own):
 ``landscape_spec`` (JSON of the spec and ``format``), ``landscape_minima`` (JSON:
-n_quenches, seconds; basin-hopping is done), ``landscape_complete`` ("1") and
+n_quenches, n_minima (distinct minima it stored), seconds; basin-hopping is done), ``landscape_complete`` ("1") and
 ``landscape_report`` (JSON: n_minima, n_transition_states, unconnected, n_quenches,
 seconds).
 """
@@ -277,7 +277,8 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
             rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
             def marker(n_quenches):  # stored with the minima: a kill leaves both or neither
                 return {"landscape_minima": json.dumps(
-                    {"n_quenches": n_quenches, "seconds": round(time.perf_counter() - begin, 3)})}
+                    {"n_quenches": n_quenches, "n_minima": db.counts()[0],
+                     "seconds": round(time.perf_counter() - begin, 3)})}
             store_basin_hopping_minima(system, db, start(rng), spec.n_hops, seed=rng,
                                        temperature=spec.temperature, step_size=spec.step_size,
                                        progress=progress, meta=marker)
@@ -528,6 +529,12 @@ class Landscape:
         """What the build recorded (meta key ``landscape_report``): n_minima, n_transition_states, unconnected (ids of
         minima not connected to the global minimum), n_quenches, seconds."""
         return json.loads(self.db.get_meta("landscape_report") or "{}")
+
+    @property
+    def n_basin_hopping_minima(self) -> int | None:
+        """Distinct minima stored by basin-hopping, before the searches (None for a
+        database built before this was recorded)."""
+        return json.loads(self.db.get_meta("landscape_minima") or "{}").get("n_minima")
 
     def close(self) -> None:
         self.db.close()

@@ -65,15 +65,21 @@ def trace_table(traces):
     return markdown_table(header, rows)
 
 
-def spacing_table(spacings, n_weights):
+def spacing_table(spacings, n_weights, new_minima=None):
     """Distances on the landscapes {(H, N_data): LandscapeSpacing} ({(H, N_data): number
-    of weights}) as a Markdown table."""
+    of weights}) as a Markdown table; with ``new_minima`` ({(H, N_data): the two halves'
+    new minima per transition state, or None}) a column for them."""
     header = ["H", "$N_{data}$", "transition states (lowest 500)",
               "median distance between a transition state's two minima",
               "median nearest-minimum distance (30 lowest minima)", "median fraction of soft eigenvalues",
               "weights"]
     rows = [[h, f"{n:,}", len(sp.ts_span), _median(sp.ts_span), _median(sp.nearest),
              _median(sp.soft_fraction), n_weights[(h, n)]] for (h, n), sp in sorted(spacings.items())]
+    if new_minima is not None:
+        header.append("new minima per transition state (first half, second half of the searches)")
+        for row, key in zip(rows, sorted(spacings)):
+            rates = new_minima.get(key)
+            row.append("—" if rates is None else ", ".join("—" if np.isnan(r) else f"{r:.2f}" for r in rates))
     return markdown_table(header, rows)
 
 
