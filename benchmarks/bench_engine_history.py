@@ -50,7 +50,7 @@ def worker(label, seconds, source):
     _, system, _ = problem(LandscapeSpec(**SPEC))
     path = os.path.join(os.path.dirname(source), f"{label}.sqlite")
     shutil.copy(source, path)
-    db = Database(path, create=False)
+    db = Database(path, create=False, same_structure=system.same_structure)  # as the builds do
     minima = db.minima()
     bh_ids = {m.id for m in minima}
     lbfgs(system.fun_grad, minima[0].coords + 0.01)  # compile before the clock starts
