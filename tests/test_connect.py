@@ -77,3 +77,39 @@ def test_connect_attacks_the_shortest_gap_of_the_dijkstra_path(monkeypatch):
     connect_module.connect(system, db, ids[1], ids[0], max_attempts=1, gap_choice="first", tries={},
                            graph_minima="all")
     assert seen == [[3.0, 10.0]]
+
+
+@pytest.mark.parametrize("gap_choice", ["closest", "first"])
+def test_gap_choice_matches_dijkstra_over_every_pair(gap_choice):
+    """The connected sets as single nodes give the gap the graph of all pairs gives
+    (stored connections free, other pairs their squared distance), on random points."""
+    import networkx as nx
+    from types import SimpleNamespace
+    from ljatlib.landscape import SearchSettings
+    from ljatlib.landscape.graph import component_labels, landscape_graph
+    rng = np.random.default_rng(3)
+    settings = SearchSettings(graph_minima="all", gap_choice=gap_choice, max_tries_per_pair=2)
+    plane = SimpleNamespace()  # no alignment: Euclidean distances
+    for _ in range(5):
+        db = Database(":memory:")
+        ids = [db.add_minimum(float(e), x)[0].id for e, x in zip(rng.permutation(40), rng.uniform(0, 10, (40, 2)))]
+        for _ in range(25):
+            a, b = rng.choice(ids, 2, replace=False)
+            db.add_transition_state(50.0 + rng.random(), rng.random(2), int(a), int(b))
+        component = component_labels(landscape_graph(db))
+        a, b = next((p, q) for p in ids for q in ids[::-1] if component(p) != component(q))
+        coords = {m.id: m.coords for m in db.minima()}
+        tries = {(min(p, q), max(p, q)): 2 for p, q in rng.choice(ids, (30, 2)) if p != q}  # used up
+        full = nx.Graph()
+        for i, p in enumerate(ids):
+            for q in ids[i + 1:]:
+                if component(p) == component(q):
+                    full.add_edge(p, q, weight=0.0)
+                elif tries.get((min(p, q), max(p, q)), 0) < 2:
+                    full.add_edge(p, q, weight=float(np.sum((coords[p] - coords[q]) ** 2)))
+        path = nx.dijkstra_path(full, a, b)
+        gaps = [(p, q) for p, q in zip(path, path[1:]) if full[p][q]["weight"] > 0]
+        expected = min(gaps, key=lambda pq: full[pq[0]][pq[1]]["weight"]) if gap_choice == "closest" else gaps[0]
+        (p, q), _ = connect_module.choose_gap(plane, db, a, b, {}, tries, settings)
+        assert (p, q) == expected
+        db.close()

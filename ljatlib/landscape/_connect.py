@@ -174,7 +174,7 @@ def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10,
     search runs and which gap is searched next (``gap_choice``: the shortest gap of the
     Dijkstra path, as pele's DoubleEndedConnect, or the first from ``id_a``;
     ``graph_minima``: all stored minima as nodes of the Dijkstra graph, an alignment per
-    pair, hours for the paper's databases, or only the "local" ones, those joined to
+    pair of minima in different connected sets, or only the "local" ones, those joined to
     ``id_a`` or ``id_b`` and those this call found). ``distances``: a dict {(id, id):
     aligned distance} kept between calls (the alignments are the costly part of the
     Dijkstra graph); ``tries``: a dict {(id, id): searches made}, likewise (a pair that
@@ -215,21 +215,37 @@ def choose_gap(system, db: Database, id_a: int, id_b: int, distances: dict[tuple
         ends = {component(id_a), component(id_b)}
         minima = {i: m for i, m in minima.items()
                   if i in (id_a, id_b) or found(i) or component(i) in ends}
-    full = nx.Graph()
-    ids = list(minima)
-    for i, p in enumerate(ids):
-        for q in ids[i + 1:]:
-            pair = (min(p, q), max(p, q))
-            if component(p) == component(q):
-                full.add_edge(p, q, weight=0.0)
-            elif tries.get(pair, 0) < settings.max_tries_per_pair:
-                if pair not in distances:
-                    distances[pair] = _distance(system, minima[pair[0]].coords, minima[pair[1]].coords)
-                full.add_edge(p, q, weight=distances[pair] ** 2)
-    if not (full.has_node(id_a) and full.has_node(id_b) and nx.has_path(full, id_a, id_b)):
+    # Within a connected set moving is free, so each set is one node of the Dijkstra
+    # graph and two sets are as far apart as their closest pair that may still be tried
+    # (the same shortest paths as the graph of all pairs, without its
+    # quadratically many free edges inside the large sets).
+    members: dict[Any, list[int]] = {}
+    for i in minima:
+        members.setdefault(component(i), []).append(i)
+    sets = list(members)
+    gaps = nx.Graph()
+    gaps.add_nodes_from(sets)
+    for u, set_u in enumerate(sets):
+        for set_v in sets[u + 1:]:
+            best = None
+            for p in members[set_u]:
+                for q in members[set_v]:
+                    pair = (min(p, q), max(p, q))
+                    if tries.get(pair, 0) >= settings.max_tries_per_pair:
+                        continue
+                    if pair not in distances:
+                        distances[pair] = _distance(system, minima[pair[0]].coords, minima[pair[1]].coords)
+                    if best is None or distances[pair] < best[0]:
+                        best = (distances[pair], p, q)
+            if best is not None:
+                gaps.add_edge(set_u, set_v, weight=best[0] ** 2, ends={set_u: best[1], set_v: best[2]})
+    start, end = component(id_a), component(id_b)
+    if not nx.has_path(gaps, start, end):
         return None
-    path = nx.dijkstra_path(full, id_a, id_b)
-    gaps = [(p, q) for p, q in zip(path, path[1:]) if full[p][q]["weight"] > 0]
+    path = nx.dijkstra_path(gaps, start, end)
+    steps = [(u, v, gaps[u][v]) for u, v in zip(path, path[1:])]
     if settings.gap_choice == "closest":  # OPTIM: close the shortest gap of the path first
-        return min(gaps, key=lambda pq: full[pq[0]][pq[1]]["weight"]), minima
-    return gaps[0], minima
+        u, v, edge = min(steps, key=lambda step: step[2]["weight"])
+    else:
+        u, v, edge = steps[0]
+    return (edge["ends"][u], edge["ends"][v]), minima
