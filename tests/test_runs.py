@@ -66,7 +66,7 @@ def test_tiny_build_has_properties_and_second_call_changes_nothing(monkeypatch):
 
 def test_key_changes_with_every_field(monkeypatch):
     other = {"hidden": (3,), "n_data": 31, "n_hops": 6, "seed": 1, "connect_attempts": 9,
-             "n_test": 501, "lam": 2e-5, "step_size": 2.0, "temperature": 1.0}
+             "n_test": 501, "lam": 2e-5, "step_size": 2.0, "temperature": 1.0, "distance_tol": 100.0}
     assert set(other) == {f.name for f in dataclasses.fields(LandscapeSpec)}
     keys = {TINY.key()} | {dataclasses.replace(TINY, **{k: v}).key() for k, v in other.items()}
     assert len(keys) == 1 + len(other)
@@ -79,7 +79,7 @@ def test_key_changes_with_every_field(monkeypatch):
 @pytest.mark.parametrize("kwargs", [
     {"hidden": ()}, {"hidden": (0,)}, {"hidden": 3}, {"hidden": (2.5,)}, {"n_data": 100_001},
     {"n_data": 0}, {"n_hops": -1}, {"n_test": 1}, {"lam": -1.0}, {"connect_attempts": -1},
-    {"step_size": 0.0}, {"temperature": float("nan")}])
+    {"step_size": 0.0}, {"temperature": float("nan")}, {"distance_tol": 0.0}, {"distance_tol": "far"}])
 def test_bad_specs_raise(kwargs):
     with pytest.raises(ValueError):
         dataclasses.replace(TINY, **kwargs)

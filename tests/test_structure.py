@@ -3,8 +3,8 @@ import numpy as np
 
 from ljatlib.data import reference_minima
 from ljatlib.systems import ljat3_system, network_system
-from ljatlib.systems.mindist import (SameNetwork, kabsch_align, network_align, network_canonical,
-                                        same_ljat3)
+from ljatlib.systems.mindist import (SameNetwork, WithinDistance, kabsch_align, network_align,
+                                        network_canonical, same_ljat3)
 from ljatlib.network import MLP
 
 
@@ -21,6 +21,26 @@ def test_permuted_and_sign_flipped_networks_are_the_same(rng, symmetric_copy):
         X, y = np.ones((3, 2)), np.array([0, 1, 2])
         # a permutation reorders the sums over hidden nodes: equal to rounding
         assert net.loss(network_canonical(net, w), X, y) == pytest.approx(net.loss(w, X, y), rel=1e-14)
+
+
+def test_the_distance_rule_aligns_before_it_measures(rng, symmetric_copy):
+    """OPTIM's GEOMDIFFTOL rule: a symmetric copy is at distance 0 once aligned, however
+    far it is as stored; a shifted copy is as far as its shift."""
+    net = MLP((3, 3))
+    system = network_system(net, np.ones((3, 2)), np.array([0, 1, 2]), distance_tol=1.0)
+    same = system.same_structure
+    assert isinstance(same, WithinDistance)
+    w = net.random_weights(rng, 3.0)
+    copy = symmetric_copy(net, w, rng)
+    assert np.linalg.norm(copy - w) > 1.0 and same(w, copy)
+    shift = np.zeros_like(w)
+    shift[0] = 0.9
+    assert same(w, w + shift) and not same(w, w + 1.2 * shift / 0.9)
+    for bad in (0.0, -1.0, np.nan, np.inf):
+        with pytest.raises(ValueError):
+            network_system(net, np.ones((3, 2)), np.array([0, 1, 2]), distance_tol=bad)
+    with pytest.raises(TypeError):
+        WithinDistance("not a function", 1.0)
 
 
 def test_ljat3_isomers_stay_distinct():

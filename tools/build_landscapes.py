@@ -44,7 +44,7 @@ def profile_specs(profile):
     if not params:
         raise BookError(f"profile {profile!r} has no {CHAPTER} parameters")
     names = ["landscape_hidden", "landscape_n_data", "landscape_hops", "fig_s3_hidden",
-             "fig_s3_n_data", "fig_s3_hops", "connect_attempts", "n_test", "bh_step_size"]
+             "fig_s3_n_data", "fig_s3_hops", "connect_attempts", "n_test", "bh_step_size", "distance_tol"]
     missing = [n for n in names if n not in params]
     if missing:
         raise BookError(f"profile {profile!r}: {CHAPTER} lacks {', '.join(missing)}")

@@ -101,6 +101,12 @@ class LandscapeSpec(BuildSpec):
         Basin-hopping perturbation (uniform in +-step_size per weight) and Metropolis
         temperature (loss units). GMIN's values in the group's templates are 1.0 and 2.0
         (the book's model page says why the chapters use a step of 3.0).
+    distance_tol : float or None
+        None (default): two minima whose losses differ by at most 1e-4 are the same when
+        their canonical forms agree (:func:`~ljatlib.systems.network_system`). A number:
+        when their distance, aligned over the network's symmetries, is below it instead,
+        OPTIM's ``GEOMDIFFTOL`` test; the group's templates use 100, which merges nearly any
+        two minima of equal loss (the book's model page gives what that does).
     """
 
     hidden: tuple
@@ -112,6 +118,7 @@ class LandscapeSpec(BuildSpec):
     lam: float = 1e-5
     step_size: float = 1.0
     temperature: float = 2.0
+    distance_tol: float | None = None
 
     def __post_init__(self):
         hidden = self.hidden
@@ -124,6 +131,8 @@ class LandscapeSpec(BuildSpec):
             raise ValueError(f"lam must be finite and >= 0, got {self.lam!r}")
         for name in ("step_size", "temperature"):
             object.__setattr__(self, name, check_positive(getattr(self, name), name))
+        if self.distance_tol is not None:
+            object.__setattr__(self, "distance_tol", check_positive(self.distance_tol, "distance_tol"))
         checked = {"hidden": hidden, "lam": lam,
                    "n_data": check_integer(self.n_data, "n_data", 1),
                    "n_hops": check_integer(self.n_hops, "n_hops", 0),
@@ -138,7 +147,10 @@ class LandscapeSpec(BuildSpec):
 
     def as_dict(self) -> dict:
         """The fields and the format version (JSON-serialisable)."""
-        return {"format": LANDSCAPE_FORMAT, **asdict(self), "hidden": list(self.hidden)}
+        fields = {**asdict(self), "hidden": list(self.hidden)}
+        if fields["distance_tol"] is None:  # the rule before the field existed: the same keys
+            del fields["distance_tol"]
+        return {"format": LANDSCAPE_FORMAT, **fields}
 
     def file_stem(self) -> str:
         return f"h{'-'.join(map(str, self.hidden))}_n{self.n_data}"
@@ -204,7 +216,7 @@ def landscape_problem(spec: LandscapeSpec) -> tuple[MLP, System, tuple[np.ndarra
     X_train, y_train = d2.split("train", first=spec.n_data)
     X_test, y_test = d2.split("test", first=spec.n_test)
     net = MLP(spec.hidden, lam=spec.lam)
-    system = network_system(net, X_train, y_train)
+    system = network_system(net, X_train, y_train, distance_tol=spec.distance_tol)
     return net, system, (X_train, y_train, X_test, y_test)
 
 
@@ -314,7 +326,8 @@ def landscape_quench_census(spec: LandscapeSpec | GlassSpec, n_hops: int | None 
 def chapter_specs(landscape_hidden: Iterable[Sequence[int]], landscape_n_data: Sequence[int],
                   landscape_hops: Iterable[int], fig_s3_hidden: Sequence[int], fig_s3_n_data: int,
                   fig_s3_hops: int, connect_attempts: int, n_test: int,
-                  bh_step_size: float) -> tuple[dict[tuple[int, int], LandscapeSpec], LandscapeSpec]:
+                  bh_step_size: float,
+                  distance_tol: float | None = None) -> tuple[dict[tuple[int, int], LandscapeSpec], LandscapeSpec]:
     """The specs of the S3 landscapes chapter, from its parameters (book/profiles/*.yml).
 
     Returns ({(H, n_data): spec} for every entry of ``landscape_hidden`` (a list of
@@ -324,7 +337,8 @@ def chapter_specs(landscape_hidden: Iterable[Sequence[int]], landscape_n_data: S
     if len(landscape_hops) != len(landscape_hidden):
         raise ValueError(f"landscape_hops needs one entry per entry of landscape_hidden "
                          f"({len(landscape_hops)} != {len(landscape_hidden)})")
-    options = dict(connect_attempts=connect_attempts, n_test=n_test, step_size=bh_step_size)
+    options = dict(connect_attempts=connect_attempts, n_test=n_test, step_size=bh_step_size,
+                   distance_tol=distance_tol)
     specs = {(len(h), n): LandscapeSpec(tuple(h), n, hops, **options)
              for h, hops in zip(landscape_hidden, landscape_hops) for n in landscape_n_data}
     return specs, LandscapeSpec(tuple(fig_s3_hidden), fig_s3_n_data, fig_s3_hops, **options)

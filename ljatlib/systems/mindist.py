@@ -7,7 +7,9 @@ positive, then the nodes of the layer are sorted by bias; layers are done from t
 up, so later layers see the permuted columns. Two minima are the same if their
 canonical forms agree to within ``tol`` times their norm (a loose geometric test, as
 the book's model page explains: minima converged to RMS gradient 1e-6 along soft directions, curvature ~1e-4,
-differ by ~1e-2 in the weights).
+differ by ~1e-2 in the weights). ``WithinDistance`` is the other rule, OPTIM's: the
+aligned distance below a tolerance (the group's templates use 100, which for the
+networks of the paper merges nearly any two minima of equal loss).
 
 LJAT3 with labelled atoms: the same if the three distances (r12, r13, r23) agree
 (rotations and translations do not change them; permutations do, which keeps the
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._validation import as_finite_array, check_integer
+from .._validation import as_finite_array, check_integer, check_positive
 from . import _compiled_align
 
 if TYPE_CHECKING:
@@ -60,6 +62,32 @@ class SameNetwork:
     def __call__(self, a: ArrayLike, b: ArrayLike) -> bool:
         ca, cb = network_canonical(self.net, a), network_canonical(self.net, b)
         return np.linalg.norm(ca - cb) < self.tol * max(1.0, np.linalg.norm(ca))
+
+
+class WithinDistance:
+    """``same(a, b)``: the copy of ``b`` closest to ``a`` (``aligner(a, b)``) lies within
+    ``tol`` (Euclidean) of ``a``; OPTIM and PATHSAMPLE's ``GEOMDIFFTOL`` test.
+
+    Examples
+    --------
+    >>> from ljatlib.network import MLP
+    >>> net = MLP((2,))
+    >>> same = WithinDistance(lambda a, b: network_align(net, a, b), 0.5)
+    >>> w = np.linspace(-1.0, 1.0, net.n_params)
+    >>> (W1, b1), (W2, b2) = net.unpack(w)
+    >>> flipped = net.pack([(-W1, -b1), (-W2, b2)])  # every hidden node's sign flipped
+    >>> bool(same(w, flipped)), bool(same(w, w + 1.0))
+    (True, False)
+    """
+
+    def __init__(self, aligner, tol: float) -> None:
+        if not callable(aligner):
+            raise TypeError(f"aligner must be callable, got {aligner!r}")
+        self.aligner, self.tol = aligner, check_positive(tol, "tol")
+
+    def __call__(self, a: ArrayLike, b: ArrayLike) -> bool:
+        a = np.asarray(a, dtype=float)
+        return bool(np.linalg.norm(a - self.aligner(a, b)) < self.tol)
 
 
 def same_ljat3(a: ArrayLike, b: ArrayLike, tol: float = 1e-3) -> bool:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._system import System
-from .mindist import SameNetwork, network_align
+from .mindist import SameNetwork, WithinDistance, network_align
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -16,14 +16,17 @@ if TYPE_CHECKING:
     from ..network import MLP
 
 
-def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2) -> System:
+def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2,
+                   distance_tol: float | None = None) -> System:
     """The loss landscape of ``net`` on training data (X, y): inputs (N, n_inputs),
     classes (N,).
 
     Two minima are the same structure when their canonical forms (node signs and order
     fixed) agree to within ``structure_tol`` of their norm
     (:class:`~ljatlib.systems.mindist.SameNetwork`); alignment is over node permutations
-    and sign flips (:func:`~ljatlib.systems.mindist.network_align`).
+    and sign flips (:func:`~ljatlib.systems.mindist.network_align`). With
+    ``distance_tol``, they are the same when the aligned distance is below it instead
+    (:class:`~ljatlib.systems.mindist.WithinDistance`, OPTIM's ``GEOMDIFFTOL``).
 
     Examples
     --------
@@ -39,8 +42,11 @@ def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 
     """
     fun_grad = net.fun_grad(X, y)
     X, y = np.asarray(X, float), np.asarray(y)
+    def aligner(a, b):
+        return network_align(net, a, b)
+    same = SameNetwork(net, structure_tol) if distance_tol is None else WithinDistance(aligner, distance_tol)
     return System(fun_grad=fun_grad, hessian=net.hessian_function(X, y), n=net.n_params,
-                  fun_grad_many=net.fun_grad_many(X, y), same_structure=SameNetwork(net, structure_tol),
-                  aligner=lambda a, b: network_align(net, a, b),
+                  fun_grad_many=net.fun_grad_many(X, y), same_structure=same,
+                  aligner=aligner,
                   description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,
                                "regularise_biases": net.regularise_biases, "n_data": len(y)})

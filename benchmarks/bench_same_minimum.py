@@ -1,0 +1,159 @@
+"""Workload A connected under two rules for "the same minimum", and what each stores.
+
+Workload A: the 60-step basin-hopping minima of an MLP (3, 3) on 100 D2 data (step 3.0),
+as in ``bench_engine_history``. Two minima whose losses differ by at most 1e-4 are the
+same when
+
+* ``canonical``: their canonical forms agree to 1e-2 of their norm (the library's
+  default), or
+* ``distance 100``: their distance, aligned over the network's symmetries, is below 100
+  (OPTIM/PATHSAMPLE's ``GEOMDIFFTOL`` in the group's templates).
+
+Each rule connects a copy of the same minima with ``connect_in_rounds`` as the builds do
+(8 searches per round, at most 100 per minimum, one process and numba thread each, both
+at once) until it finishes or ``--seconds`` pass. Counted: basin-hopping minima joined
+to the global minimum, and an audit of the stored transition states: for a random
+sample, both push-offs are quenched again and each end is compared with the minimum
+stored for it, aligned; an end farther than 1 from it was stored as a minimum of another
+structure that happens to have the same loss.
+
+    python benchmarks/bench_same_minimum.py [--seconds 900] [--audit 60]
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+import common
+from common import machine
+from ljatlib._tables import markdown_table
+
+SPEC = dict(hidden=(3, 3), n_data=100, n_hops=60, step_size=3.0)
+RULES = {"canonical": None, "distance 100": 100.0}
+FAR = 1.0  # an end this far (aligned) from its stored minimum is another structure
+
+
+def worker(rule, seconds, source, n_audit):
+    """Connect a copy of ``source`` under ``rule``, audit it; print one JSON line."""
+    from ljatlib.landscape import SearchSettings, joined_to
+    from ljatlib.landscape.rounds import Stopped, connect_in_rounds
+    from ljatlib.optimize import LBFGSParams
+    from ljatlib.paper.builds import LandscapeSpec, landscape_problem
+    from ljatlib.storage import Database
+    from ljatlib.transition_states import connected_minima
+    from ljatlib.transition_states.eigenvector_following import TransitionStateResult
+    _, system, _ = landscape_problem(LandscapeSpec(**SPEC, distance_tol=RULES[rule]))
+    path = os.path.join(os.path.dirname(source), f"{rule.replace(' ', '_')}.sqlite")
+    shutil.copy(source, path)
+    db = Database(path, create=False, same_structure=system.same_structure)
+    bh_ids = {m.id for m in db.minima()}
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    timer.start()
+    c0 = time.process_time()
+    try:
+        connect_in_rounds(system, db, max_attempts=100, batch=8, stop=stop)
+        finished = True
+    except Stopped:
+        finished = False
+    cpu = time.process_time() - c0
+    timer.cancel()
+    n_min, n_ts = db.counts()
+    joined = len(joined_to(db, db.global_minimum().id) & bh_ids)
+
+    coords = {m.id: m.coords for m in db.minima()}
+    s = SearchSettings()  # the push-offs as the searches ran them
+    push = LBFGSParams(tol=s.loose_tol, memory=30, max_step=s.push_max_step, max_iter=100_000)
+    states = db.transition_states()
+    rng = np.random.default_rng(0)
+    distances = []
+    for k in rng.choice(len(states), min(n_audit, len(states)), replace=False):
+        ts = states[k]
+        vals, vecs = system.projected_hessian_eigh(ts.coords)
+        found = TransitionStateResult(ts.coords, ts.energy, 0.0, vals[0], vecs[:, 0], 1, 0, True)
+        for end in connected_minima(system, found, lbfgs_params=push):
+            distances.append(min(np.linalg.norm(end.x - system.aligner(end.x, coords[i]))
+                                 for i in (ts.minimum1, ts.minimum2)))
+    distances = np.array(distances)
+    print(json.dumps({"rule": rule, "cpu_s": round(cpu, 1), "finished": finished, "minima": n_min,
+                      "transition_states": n_ts, "basin_hopping_minima": len(bh_ids), "joined": joined,
+                      "audited_ends": len(distances), "ends_stored_as_another_structure": int(np.sum(distances > FAR)),
+                      "median_distance_of_those": round(float(np.median(distances[distances > FAR])), 2)
+                      if np.any(distances > FAR) else None}))
+
+
+def _run(rule, seconds, source, n_audit):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(common.ROOT), os.path.dirname(__file__)]),
+           "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, __file__, "--worker", rule, str(seconds), source, str(n_audit)],
+                            env=env, stdout=subprocess.PIPE, text=True)
+
+
+def measure(seconds=900, audit=60, n_hops=SPEC["n_hops"]):
+    from ljatlib.paper.builds import LandscapeSpec, build_landscape
+    spec = {**SPEC, "n_hops": n_hops}
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "minima.sqlite")
+        build_landscape(LandscapeSpec(**spec), path=source, minima_only=True)
+        procs = [_run(rule, seconds, source, audit) for rule in RULES]  # both at once, one core each
+        runs = []
+        for proc in procs:
+            out, _ = proc.communicate()
+            if proc.returncode:
+                raise RuntimeError(f"worker failed with code {proc.returncode}")
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+    return {"machine": machine(numba_threads=1), "workload": {**spec, "hidden": list(spec["hidden"])},
+            "seconds": seconds, "far": FAR, "runs": runs}
+
+
+def markdown(result, label):
+    """Both rules' runs as a Markdown table under a header naming the machine."""
+    rows = [[r["rule"], f"{r['cpu_s']:.0f}", "yes" if r["finished"] else "no", r["minima"], r["transition_states"],
+             f"{r['joined']} of {r['basin_hopping_minima']}",
+             f"{r['ends_stored_as_another_structure']} of {r['audited_ends']}"
+             + ("" if r["median_distance_of_those"] is None else f" (median {r['median_distance_of_those']:.0f} away)")]
+            for r in result["runs"]]
+    return (common.run_header(result, label) + f"; at most {result['seconds']:.0f} s per rule, one numba thread "
+            "each\n\n" + markdown_table(
+                ["same minimum when", "CPU seconds", "finished", "minima", "transition states",
+                 "basin-hopping minima joined to the global minimum",
+                 f"audited push-off ends stored as a minimum more than {result['far']:g} away"], rows))
+
+
+def plot(result):
+    import matplotlib.pyplot as plt
+    runs = result["runs"]
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.0))
+    labels = [r["rule"] for r in runs]
+    axes[0].barh(labels, [r["joined"] / r["basin_hopping_minima"] for r in runs], color="#1f77b4")
+    axes[0].set_xlim(0, 1)
+    axes[0].set_xlabel("basin-hopping minima joined")
+    axes[1].barh(labels, [r["ends_stored_as_another_structure"] / max(r["audited_ends"], 1) for r in runs],
+                 color="#d62728")
+    axes[1].set_xlim(0, 1)
+    axes[1].set_yticks([])
+    axes[1].set_xlabel(f"ends stored > {result['far']:g} away")
+    fig.tight_layout()
+    return fig
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        worker(sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+    else:
+        def _arguments(parser):
+            parser.add_argument("--seconds", type=float, help="connecting time per rule (default 900)")
+            parser.add_argument("--audit", type=int, help="transition states audited per rule (default 60)")
+
+        def _kwargs(args):
+            return {**({} if args.seconds is None else {"seconds": args.seconds}),
+                    **({} if args.audit is None else {"audit": args.audit})}
+        common.main(__doc__, "same_minimum", measure, plot, {"seconds": 10, "audit": 4, "n_hops": 5},
+                    add_arguments=_arguments, kwargs_from_args=_kwargs)
