@@ -12,12 +12,13 @@ same when
 Each rule connects a copy of the same minima with ``connect_in_rounds`` as the builds do
 (8 searches per round, at most 100 per minimum, one process and numba thread each, both
 at once) until it finishes or ``--seconds`` pass. Counted: basin-hopping minima joined
-to the global minimum, and an audit of the stored transition states: for a random
-sample, both push-offs are quenched again and each end is compared with the minimum
-stored for it, aligned; an end farther than 1 from it was stored as a minimum of another
-structure that happens to have the same loss.
+to the global minimum, and a check of every stored transition state: both push-offs
+are quenched again and each end is compared with the minimum stored for it, aligned;
+an end farther than 1 from it was stored as a minimum of another structure that
+happens to have the same loss. The same transition states, their ends told apart by
+canonical forms, then join how many basin-hopping minima to the global minimum?
 
-    python benchmarks/bench_same_minimum.py [--seconds 900] [--audit 60]
+    python benchmarks/bench_same_minimum.py [--seconds 900]
 """
 
 import json
@@ -40,8 +41,8 @@ RULES = {"canonical": None, "distance 100": 100.0}
 FAR = 1.0  # an end this far (aligned) from its stored minimum is another structure
 
 
-def worker(rule, seconds, source, n_audit):
-    """Connect a copy of ``source`` under ``rule``, audit it; print one JSON line."""
+def worker(rule, seconds, source):
+    """Connect a copy of ``source`` under ``rule``, check it; print one JSON line."""
     from ljatlib.landscape import SearchSettings, joined_to
     from ljatlib.landscape.rounds import Stopped, connect_in_rounds
     from ljatlib.optimize import LBFGSParams
@@ -69,40 +70,44 @@ def worker(rule, seconds, source, n_audit):
     joined = len(joined_to(db, db.global_minimum().id) & bh_ids)
 
     coords = {m.id: m.coords for m in db.minima()}
+    strict = landscape_problem(LandscapeSpec(**SPEC))[1]  # the canonical-form rule
+    check = Database(":memory:", system=strict.description, same_structure=strict.same_structure)
+    check_bh = {check.add_minimum(m.energy, m.coords)[0].id for m in db.minima() if m.id in bh_ids}
     s = SearchSettings()  # the push-offs as the searches ran them
     push = LBFGSParams(tol=s.loose_tol, memory=30, max_step=s.push_max_step, max_iter=100_000)
-    states = db.transition_states()
-    rng = np.random.default_rng(0)
     distances = []
-    for k in rng.choice(len(states), min(n_audit, len(states)), replace=False):
-        ts = states[k]
+    for ts in db.transition_states():
         vals, vecs = system.projected_hessian_eigh(ts.coords)
         found = TransitionStateResult(ts.coords, ts.energy, 0.0, vals[0], vecs[:, 0], 1, 0, True)
-        for end in connected_minima(system, found, lbfgs_params=push):
-            distances.append(min(np.linalg.norm(end.x - system.aligner(end.x, coords[i]))
-                                 for i in (ts.minimum1, ts.minimum2)))
+        ends = connected_minima(system, found, lbfgs_params=push)
+        distances += [min(np.linalg.norm(end.x - system.aligner(end.x, coords[i])) for i in (ts.minimum1, ts.minimum2))
+                      for end in ends]
+        a, b = (check.add_minimum(end.energy, end.x)[0].id for end in ends)
+        if a != b:
+            check.add_transition_state(ts.energy, ts.coords, a, b)
     distances = np.array(distances)
     print(json.dumps({"rule": rule, "cpu_s": round(cpu, 1), "finished": finished, "minima": n_min,
                       "transition_states": n_ts, "basin_hopping_minima": len(bh_ids), "joined": joined,
-                      "audited_ends": len(distances), "ends_stored_as_another_structure": int(np.sum(distances > FAR)),
+                      "checked_ends": len(distances), "ends_stored_as_another_structure": int(np.sum(distances > FAR)),
                       "median_distance_of_those": round(float(np.median(distances[distances > FAR])), 2)
-                      if np.any(distances > FAR) else None}))
+                      if np.any(distances > FAR) else None,
+                      "joined_with_ends_told_apart": len(joined_to(check, check.global_minimum().id) & check_bh)}))
 
 
-def _run(rule, seconds, source, n_audit):
+def _run(rule, seconds, source):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(common.ROOT), os.path.dirname(__file__)]),
            "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, __file__, "--worker", rule, str(seconds), source, str(n_audit)],
+    return subprocess.Popen([sys.executable, __file__, "--worker", rule, str(seconds), source],
                             env=env, stdout=subprocess.PIPE, text=True)
 
 
-def measure(seconds=900, audit=60, n_hops=SPEC["n_hops"]):
+def measure(seconds=900, n_hops=SPEC["n_hops"]):
     from ljatlib.paper.builds import LandscapeSpec, build_landscape
     spec = {**SPEC, "n_hops": n_hops}
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, "minima.sqlite")
         build_landscape(LandscapeSpec(**spec), path=source, minima_only=True)
-        procs = [_run(rule, seconds, source, audit) for rule in RULES]  # both at once, one core each
+        procs = [_run(rule, seconds, source) for rule in RULES]  # both at once, one core each
         runs = []
         for proc in procs:
             out, _ = proc.communicate()
@@ -117,25 +122,37 @@ def markdown(result, label):
     """Both rules' runs as a Markdown table under a header naming the machine."""
     rows = [[r["rule"], f"{r['cpu_s']:.0f}", "yes" if r["finished"] else "no", r["minima"], r["transition_states"],
              f"{r['joined']} of {r['basin_hopping_minima']}",
-             f"{r['ends_stored_as_another_structure']} of {r['audited_ends']}"
-             + ("" if r["median_distance_of_those"] is None else f" (median {r['median_distance_of_those']:.0f} away)")]
+             f"{r['ends_stored_as_another_structure']} of {r['checked_ends']}"
+             + ("" if r["median_distance_of_those"] is None else f" (median {r['median_distance_of_those']:.0f} away)"),
+             f"{r['joined_with_ends_told_apart']} of {r['basin_hopping_minima']}"]
             for r in result["runs"]]
     return (common.run_header(result, label) + f"; at most {result['seconds']:.0f} s per rule, one numba thread "
             "each\n\n" + markdown_table(
                 ["same minimum when", "CPU seconds", "finished", "minima", "transition states",
                  "basin-hopping minima joined to the global minimum",
-                 f"audited push-off ends stored as a minimum more than {result['far']:g} away"], rows))
+                 f"push-off ends stored as a minimum more than {result['far']:g} away",
+                 "joined by the same transition states, ends told apart by canonical forms"], rows))
 
 
 def plot(result):
     import matplotlib.pyplot as plt
     runs = result["runs"]
-    fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.0))
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.2))
     labels = [r["rule"] for r in runs]
-    axes[0].barh(labels, [r["joined"] / r["basin_hopping_minima"] for r in runs], color="#1f77b4")
-    axes[0].set_xlim(0, 1)
+    y = np.arange(len(runs))
+    axes[0].barh(y + 0.2, [r["joined"] / r["basin_hopping_minima"] for r in runs], 0.4, color="#1f77b4",
+                 label="as stored")
+    axes[0].barh(y - 0.2, [r["joined_with_ends_told_apart"] / r["basin_hopping_minima"] for r in runs], 0.4,
+                 color="#9ecae1", label="ends told apart")
+    for k, r in enumerate(runs):
+        for dy, key in ((0.2, "joined"), (-0.2, "joined_with_ends_told_apart")):
+            axes[0].text(r[key] / r["basin_hopping_minima"] + 0.01, k + dy, f"{r[key]}/{r['basin_hopping_minima']}",
+                         va="center", fontsize=8)
+    axes[0].set_yticks(y, labels)
+    axes[0].set_xlim(0, 1.15)
+    axes[0].legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
     axes[0].set_xlabel("basin-hopping minima joined")
-    axes[1].barh(labels, [r["ends_stored_as_another_structure"] / max(r["audited_ends"], 1) for r in runs],
+    axes[1].barh(y, [r["ends_stored_as_another_structure"] / max(r["checked_ends"], 1) for r in runs],
                  color="#d62728")
     axes[1].set_xlim(0, 1)
     axes[1].set_yticks([])
@@ -146,14 +163,12 @@ def plot(result):
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
-        worker(sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        worker(sys.argv[2], float(sys.argv[3]), sys.argv[4])
     else:
         def _arguments(parser):
             parser.add_argument("--seconds", type=float, help="connecting time per rule (default 900)")
-            parser.add_argument("--audit", type=int, help="transition states audited per rule (default 60)")
 
         def _kwargs(args):
-            return {**({} if args.seconds is None else {"seconds": args.seconds}),
-                    **({} if args.audit is None else {"audit": args.audit})}
-        common.main(__doc__, "same_minimum", measure, plot, {"seconds": 10, "audit": 4, "n_hops": 5},
+            return {} if args.seconds is None else {"seconds": args.seconds}
+        common.main(__doc__, "same_minimum", measure, plot, {"seconds": 10, "n_hops": 5},
                     add_arguments=_arguments, kwargs_from_args=_kwargs)
