@@ -45,7 +45,6 @@ def worker(rule, seconds, source):
     """Connect a copy of ``source`` under ``rule``, check it; print one JSON line."""
     from ljatlib.landscape import SearchSettings, joined_to
     from ljatlib.landscape.rounds import Stopped, connect_in_rounds
-    from ljatlib.optimize import LBFGSParams
     from ljatlib.paper.builds import LandscapeSpec, landscape_problem
     from ljatlib.storage import Database
     from ljatlib.transition_states import connected_minima
@@ -74,12 +73,11 @@ def worker(rule, seconds, source):
     check = Database(":memory:", system=strict.description, same_structure=strict.same_structure)
     check_bh = {check.add_minimum(m.energy, m.coords)[0].id for m in db.minima() if m.id in bh_ids}
     s = SearchSettings()  # the push-offs as the searches ran them
-    push = LBFGSParams(tol=s.loose_tol, memory=30, max_step=s.push_max_step, max_iter=100_000)
     distances = []
     for ts in db.transition_states():
         vals, vecs = system.projected_hessian_eigh(ts.coords)
         found = TransitionStateResult(ts.coords, ts.energy, 0.0, vals[0], vecs[:, 0], 1, 0, True)
-        ends = connected_minima(system, found, lbfgs_params=push)
+        ends = connected_minima(system, found, push_off=s.push_off, lbfgs_params=s.push_off_params)
         distances += [min(np.linalg.norm(end.x - system.aligner(end.x, coords[i])) for i in (ts.minimum1, ts.minimum2))
                       for end in ends]
         a, b = (check.add_minimum(end.energy, end.x)[0].id for end in ends)

@@ -162,7 +162,6 @@ def test_a_two_layer_network_landscape_is_connected(tmp_path):
     state has one negative Hessian eigenvalue and RMS gradient <= 1e-9, and its
     push-offs reach the two minima it is stored with."""
     from ljatlib.landscape import SearchSettings, joined_to
-    from ljatlib.optimize import LBFGSParams
     from ljatlib.paper.builds import LandscapeSpec, build_landscape, landscape_problem
     from ljatlib.transition_states import connected_minima
     from ljatlib.transition_states.eigenvector_following import TransitionStateResult
@@ -175,8 +174,7 @@ def test_a_two_layer_network_landscape_is_connected(tmp_path):
     assert len(basin_hopping) >= 10
     joined = joined_to(db, db.global_minimum().id) & basin_hopping
     assert len(joined) >= 0.95 * len(basin_hopping)
-    s = SearchSettings()  # the push-offs as the searches ran them
-    SEARCH_PUSH_OFF = LBFGSParams(tol=s.loose_tol, memory=30, max_step=s.push_max_step, max_iter=100_000)
+    SEARCH_PUSH_OFF = SearchSettings().push_off_params  # the push-offs as the searches ran them
     for i, ts in enumerate(db.transition_states()):
         energy, gradient = system.fun_grad(ts.coords)
         assert np.sqrt(gradient @ gradient / len(gradient)) <= 1e-9

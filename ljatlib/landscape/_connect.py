@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 
 from .._threads import with_one_blas_thread
-from ..optimize import CONVERGED, LBFGSParams
+from ..optimize import CONVERGED
 from ..transition_states import connected_minima, dneb, eigenvector_following
 from ..transition_states.eigenvector_following import tighten_minimum
 from ._settings import SearchSettings
@@ -122,12 +122,11 @@ def band_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: Searc
     s = SearchSettings.resolve(settings, **changes)
     band = dneb(system, x1, x2, n_images=s.n_images, k=s.neb_k, tol=s.neb_tol, max_iter=s.neb_max_iter,
                 max_step=s.neb_max_step)
-    push_params = LBFGSParams(tol=s.loose_tol, memory=30, max_step=s.push_max_step, max_iter=100_000)
     for _, ts in refine_band_maxima(system, band, s):
         if not ts.converged:
             continue
         plus, minus = connected_minima(system, ts, push_off=s.push_off, tol=s.tol, tighten=False,
-                                       lbfgs_params=push_params, loose_tol=s.loose_tol)
+                                       lbfgs_params=s.push_off_params, loose_tol=s.loose_tol)
         if plus.status == 0 and minus.status == 0:
             yield ts, plus, minus
 

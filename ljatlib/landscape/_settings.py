@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._validation import check_integer, check_positive
+from ..optimize import LBFGSParams
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -111,6 +112,11 @@ class SearchSettings:
     def ef_tol(self) -> float:
         """RMS gradient at which eigenvector-following has converged."""
         return self.tol if self.ts_tol is None else self.ts_tol
+
+    @property
+    def push_off_params(self) -> LBFGSParams:
+        """The LBFGS that takes a push-off to its minimum (to ``loose_tol``)."""
+        return LBFGSParams(tol=self.loose_tol, memory=30, max_step=self.push_max_step, max_iter=100_000)
 
     def replace(self, **changes: Any) -> SearchSettings:
         """A copy with ``changes`` (field names; TypeError for any other name)."""
