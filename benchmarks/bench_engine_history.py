@@ -21,11 +21,9 @@ its kernels before its clock starts.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import common
@@ -38,8 +36,6 @@ SPEC = dict(hidden=(3, 3), n_data=100, n_hops=60, step_size=3.0)
 def worker(label, seconds, source):
     """Connect a copy of the minima database ``source`` for ``seconds``; print one JSON line.
     Runs with whichever ljatlib is first on sys.path (so it imports both APIs)."""
-    from ljatlib.landscape import joined_to
-    from ljatlib.landscape.rounds import Stopped, connect_in_rounds
     from ljatlib.optimize import lbfgs
     from ljatlib.storage import Database
     from ljatlib.transition_states import dneb
@@ -48,30 +44,13 @@ def worker(label, seconds, source):
     except ImportError:  # before the paper layer
         from ljatlib.landscape.runs import LandscapeSpec, _problem as problem
     _, system, _ = problem(LandscapeSpec(**SPEC))
-    path = os.path.join(os.path.dirname(source), f"{label}.sqlite")
-    shutil.copy(source, path)
-    db = Database(path, create=False, same_structure=system.same_structure)  # as the builds do
-    minima = db.minima()
-    bh_ids = {m.id for m in minima}
-    lbfgs(system.fun_grad, minima[0].coords + 0.01)  # compile before the clock starts
-    dneb(system, minima[0].coords, minima[1].coords, n_images=4, max_iter=5)
-    stop = threading.Event()
-    timer = threading.Timer(seconds, stop.set)
-    timer.start()
-    t0, c0 = time.perf_counter(), time.process_time()
-    try:
-        connect_in_rounds(system, db, max_attempts=10, batch=8, stop=stop)
-        finished = True
-    except Stopped:
-        finished = False
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    timer.cancel()
-    n_min, n_ts = db.counts()
-    joined = len(joined_to(db, db.global_minimum().id) & bh_ids)
-    print(json.dumps({"version": label, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-                      "finished": finished, "minima": n_min, "transition_states": n_ts,
-                      "basin_hopping_minima": len(bh_ids), "joined": joined,
-                      "ts_per_cpu_s": round(n_ts / cpu, 3)}))
+    minima = [m.coords for m in Database(source, create=False).minima()[:2]]
+    lbfgs(system.fun_grad, minima[0] + 0.01)  # compile before the clock starts
+    dneb(system, minima[0], minima[1], n_images=4, max_iter=5)
+    _, counts = common.connect_copy(system, source, os.path.join(os.path.dirname(source), f"{label}.sqlite"),
+                                    seconds, max_attempts=10)
+    rate = counts["transition_states"] / counts["cpu_s"]
+    print(json.dumps({"version": label, **counts, "ts_per_cpu_s": round(rate, 3)}))
 
 
 def ljat3_worker(label, rounds):
@@ -105,9 +84,8 @@ def ljat3_worker(label, rounds):
 
 
 def _run(label, args, pythonpath):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pythonpath), os.path.dirname(__file__)]),
-           "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, *args], env=common.one_thread_env(pythonpath),
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -23,12 +23,9 @@ canonical forms, then join how many basin-hopping minima to the global minimum?
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 import numpy as np
 
@@ -44,34 +41,20 @@ FAR = 1.0  # an end this far (aligned) from its stored minimum is another struct
 def worker(rule, seconds, source):
     """Connect a copy of ``source`` under ``rule``, check it; print one JSON line."""
     from ljatlib.landscape import SearchSettings, joined_to
-    from ljatlib.landscape.rounds import Stopped, connect_in_rounds
     from ljatlib.paper.builds import LandscapeSpec, landscape_problem
     from ljatlib.storage import Database
     from ljatlib.transition_states import connected_minima
     from ljatlib.transition_states.eigenvector_following import TransitionStateResult
     _, system, _ = landscape_problem(LandscapeSpec(**SPEC, distance_tol=RULES[rule]))
     path = os.path.join(os.path.dirname(source), f"{rule.replace(' ', '_')}.sqlite")
-    shutil.copy(source, path)
-    db = Database(path, create=False, same_structure=system.same_structure)
-    bh_ids = {m.id for m in db.minima()}
-    stop = threading.Event()
-    timer = threading.Timer(seconds, stop.set)
-    timer.start()
-    c0 = time.process_time()
-    try:
-        connect_in_rounds(system, db, max_attempts=100, batch=8, stop=stop)
-        finished = True
-    except Stopped:
-        finished = False
-    cpu = time.process_time() - c0
-    timer.cancel()
-    n_min, n_ts = db.counts()
-    joined = len(joined_to(db, db.global_minimum().id) & bh_ids)
+    db, counts = common.connect_copy(system, source, path, seconds, max_attempts=100)
+    bh_ids = {m.id for m in Database(source, create=False).minima()}
 
-    coords = {m.id: m.coords for m in db.minima()}
+    minima = db.minima()
+    coords = {m.id: m.coords for m in minima}
     strict = landscape_problem(LandscapeSpec(**SPEC))[1]  # the canonical-form rule
     check = Database(":memory:", system=strict.description, same_structure=strict.same_structure)
-    check_bh = {check.add_minimum(m.energy, m.coords)[0].id for m in db.minima() if m.id in bh_ids}
+    check_bh = {check.add_minimum(m.energy, m.coords)[0].id for m in minima if m.id in bh_ids}
     s = SearchSettings()  # the push-offs as the searches ran them
     distances = []
     for ts in db.transition_states():
@@ -84,19 +67,16 @@ def worker(rule, seconds, source):
         if a != b:
             check.add_transition_state(ts.energy, ts.coords, a, b)
     distances = np.array(distances)
-    print(json.dumps({"rule": rule, "cpu_s": round(cpu, 1), "finished": finished, "minima": n_min,
-                      "transition_states": n_ts, "basin_hopping_minima": len(bh_ids), "joined": joined,
-                      "checked_ends": len(distances), "ends_stored_as_another_structure": int(np.sum(distances > FAR)),
+    print(json.dumps({"rule": rule, **counts, "checked_ends": len(distances),
+                      "ends_stored_as_another_structure": int(np.sum(distances > FAR)),
                       "median_distance_of_those": round(float(np.median(distances[distances > FAR])), 2)
                       if np.any(distances > FAR) else None,
                       "joined_with_ends_told_apart": len(joined_to(check, check.global_minimum().id) & check_bh)}))
 
 
 def _run(rule, seconds, source):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(common.ROOT), os.path.dirname(__file__)]),
-           "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, __file__, "--worker", rule, str(seconds), source],
-                            env=env, stdout=subprocess.PIPE, text=True)
+                            env=common.one_thread_env(common.ROOT), stdout=subprocess.PIPE, text=True)
 
 
 def measure(seconds=900, n_hops=SPEC["n_hops"]):

@@ -92,6 +92,48 @@ def timing_bars(ax, rows, impls, reference, labels):
     ax.set_xlim(min(values) / 2, max(values) * 8)
 
 
+def one_thread_env(ljatlib_root):
+    """The environment of a worker process: ``ljatlib`` from ``ljatlib_root`` (this
+    checkout or an earlier one's worktree), these scripts importable, one numba and BLAS
+    thread."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ljatlib_root), str(HERE)]),
+            "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+def connect_copy(system, source, path, seconds, max_attempts):
+    """Connect a copy ``path`` of the minima database ``source`` with
+    ``connect_in_rounds`` (8 searches per round, at most ``max_attempts`` per minimum),
+    as the builds do, until it finishes or ``seconds`` pass. Works with whichever
+    ljatlib is first on sys.path (an earlier version's too).
+
+    Returns (db, counts): the database, and a dict of wall_s, cpu_s, finished, minima,
+    transition_states, basin_hopping_minima and joined (those joined to the global
+    minimum at the end)."""
+    import shutil
+    import threading
+    from ljatlib.landscape import joined_to
+    from ljatlib.landscape.rounds import Stopped, connect_in_rounds
+    from ljatlib.storage import Database
+    shutil.copy(source, path)
+    db = Database(path, create=False, same_structure=system.same_structure)
+    bh_ids = {m.id for m in db.minima()}
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    timer.start()
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        connect_in_rounds(system, db, max_attempts=max_attempts, batch=8, stop=stop)
+        finished = True
+    except Stopped:
+        finished = False
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    timer.cancel()
+    n_min, n_ts = db.counts()
+    return db, {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "finished": finished, "minima": n_min,
+                "transition_states": n_ts, "basin_hopping_minima": len(bh_ids),
+                "joined": len(joined_to(db, db.global_minimum().id) & bh_ids)}
+
+
 def run_pele_worker(script, args):
     """Run ``benchmarks/<script> *args`` with .venv-pele's python.
 
