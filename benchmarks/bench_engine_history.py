@@ -38,7 +38,7 @@ def worker(label, seconds, source):
     Runs with whichever ljatlib is first on sys.path (so it imports both APIs)."""
     from ljatlib.optimize import lbfgs
     from ljatlib.storage import Database
-    from ljatlib.transition_states import dneb
+    from ljatlib.transition_states import dneb, eigenvector_following
     try:
         from ljatlib.paper.builds import LandscapeSpec, landscape_problem as problem
     except ImportError:  # before the paper layer
@@ -47,6 +47,7 @@ def worker(label, seconds, source):
     minima = [m.coords for m in Database(source, create=False).minima()[:2]]
     lbfgs(system.fun_grad, minima[0] + 0.01)  # compile before the clock starts
     dneb(system, minima[0], minima[1], n_images=4, max_iter=5)
+    eigenvector_following(system, minima[0] + 0.01, max_iter=2, direction=minima[1] - minima[0])
     _, counts = common.connect_copy(system, source, os.path.join(os.path.dirname(source), f"{label}.sqlite"),
                                     seconds, max_attempts=10)
     rate = counts["transition_states"] / counts["cpu_s"]

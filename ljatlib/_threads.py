@@ -6,19 +6,34 @@ factorisation down, and after a call they spin and starve numba's parallel kerne
 that run next (seen: loss kernels 100x slower; a BLJ256 band force 2x slower)."""
 
 import functools
+import threading
+from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
 _BLAS = None
+_INSIDE = threading.local()  # .depth: how many one_blas_thread contexts this thread is in
 
 
+@contextmanager
 def one_blas_thread():
     """Context manager: BLAS on one thread. The controller (which scans the loaded
-    libraries, about 0.1-1 ms) is made once per process; limiting then costs ~10 us."""
+    libraries, about 0.1-1 ms) is made once per process; limiting then costs ~10 us,
+    and nothing inside a limit already set by this thread (a search limits once, not
+    once per refinement)."""
     global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+    depth = getattr(_INSIDE, "depth", 0)
+    _INSIDE.depth = depth + 1
+    try:
+        if depth:
+            yield
+        else:
+            if _BLAS is None:
+                _BLAS = ThreadpoolController()
+            with _BLAS.limit(limits=1, user_api="blas"):
+                yield
+    finally:
+        _INSIDE.depth = depth
 
 
 def with_one_blas_thread(fn):

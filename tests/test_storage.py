@@ -113,6 +113,28 @@ def test_find_minimum_reads_only_the_energy_window(tmp_path):
     db.close()
 
 
+def test_light_reads_agree_with_the_full_ones(tmp_path):
+    """energies() and edges() are minima() and transition_states() without coordinates,
+    in the same order; minima_by_id() reads the asked ids, more than one query's worth."""
+    db = Database(tmp_path / "f.sqlite")
+    rng = np.random.default_rng(0)
+    for e in rng.permutation(1200) / 7.0:
+        db.add_minimum(float(e), [e, 1.0], {"tag": float(e)})
+    full = db.minima()
+    assert db.energies() == [(m.id, m.energy) for m in full]
+    for a, b, e in ((1, 2, 5.0), (3, 1, 4.0), (2, 2, 9.0)):
+        db.add_transition_state(e, [0.0, 0.0], a, b)
+    assert db.edges() == [(t.id, t.energy, t.minimum1, t.minimum2) for t in db.transition_states()]
+    wanted = [m.id for m in full[::2]] + [10**6]  # an unknown id is left out
+    read = db.minima_by_id(wanted)
+    assert sorted(read) == sorted(wanted[:-1])
+    for m in full[::2]:
+        assert read[m.id].energy == m.energy and read[m.id].properties == m.properties
+        np.testing.assert_array_equal(read[m.id].coords, m.coords)
+    assert db.minima_by_id([]) == {}
+    db.close()
+
+
 def test_an_empty_file_is_no_database_and_reading_never_writes(tmp_path):
     path = tmp_path / "empty.sqlite"
     path.touch()  # what a kill between connect and the schema commit leaves

@@ -185,7 +185,7 @@ def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10,
     first_new = None  # ids of the minima this call finds start here
     for _ in range(max_attempts):
         if first_new is None:
-            first_new = max(m.id for m in db.minima()) + 1
+            first_new = max(i for i, _ in db.energies()) + 1
         choice = choose_gap(system, db, id_a, id_b, distances, tries, s, lambda i: i >= first_new)
         if choice is None:
             return are_connected(db, id_a, id_b)
@@ -200,20 +200,25 @@ def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10,
 
 def choose_gap(system, db: Database, id_a: int, id_b: int, distances: dict[tuple[int, int], float],
                tries: dict[tuple[int, int], int], settings: SearchSettings,
-               found: Callable[[int], bool] = lambda i: False) -> tuple[tuple[int, int], dict[int, Minimum]] | None:
+               found: Callable[[int], bool] = lambda i: False,
+               component: Callable[[int], Any] | None = None) -> tuple[tuple[int, int], dict[int, Minimum]] | None:
     """The next pair of stored minima to search when connecting ``id_a`` and ``id_b``
     (see :func:`connect`; ``settings.max_tries_per_pair``, ``gap_choice`` and
     ``graph_minima``); ``found(id)``: whether a minimum was found while connecting
-    them (a node of the "local" graph). Returns ((p, q), {id: Minimum}), or None when
-    they are connected or no untried gap is left."""
-    component = component_labels(landscape_graph(db))
+    them (a node of the "local" graph); ``component``: the database's
+    :func:`~ljatlib.landscape.graph.component_labels`, if the caller has them (else
+    read). Returns ((p, q), {id: Minimum} of the graph's minima), or None when they
+    are connected or no untried gap is left."""
+    if component is None:
+        component = component_labels(landscape_graph(db))
     if component(id_a) == component(id_b):
         return None
-    minima = {m.id: m for m in db.minima()}
+    ids = [i for i, _ in db.energies()]
     if settings.graph_minima == "local":
         ends = {component(id_a), component(id_b)}
-        minima = {i: m for i, m in minima.items()
-                  if i in (id_a, id_b) or found(i) or component(i) in ends}
+        ids = [i for i in ids if i in (id_a, id_b) or found(i) or component(i) in ends]
+    read = db.minima_by_id(ids)
+    minima = {i: read[i] for i in ids}  # lowest first, as the Dijkstra graph's ties are broken
     # Within a connected set moving is free, so each set is one node of the Dijkstra
     # graph and two sets are as far apart as their closest pair that may still be tried
     # (the same shortest paths as the graph of all pairs, without its

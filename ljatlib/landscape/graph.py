@@ -25,13 +25,12 @@ def landscape_graph(db: Database, include_degenerate: bool = False) -> nx.Graph:
     state (edge attributes ``energy``, ``ts``). Degenerate rearrangements (a TS from a
     minimum to itself) are left out unless ``include_degenerate``."""
     g = nx.Graph()
-    for m in db.minima():
-        g.add_node(m.id, energy=m.energy)
-    for t in db.transition_states():
-        if t.minimum1 == t.minimum2 and not include_degenerate:
+    g.add_nodes_from((i, {"energy": e}) for i, e in db.energies())
+    for ts, energy, a, b in db.edges():
+        if a == b and not include_degenerate:
             continue
-        if not g.has_edge(t.minimum1, t.minimum2) or t.energy < g[t.minimum1][t.minimum2]["energy"]:
-            g.add_edge(t.minimum1, t.minimum2, energy=t.energy, ts=t.id)
+        if not g.has_edge(a, b) or energy < g[a][b]["energy"]:
+            g.add_edge(a, b, energy=energy, ts=ts)
     return g
 
 
@@ -70,16 +69,16 @@ def ts_barriers(db: Database) -> BarrierTable:
     energy difference (pairs whose energies differ by less than the database's
     ``energy_tol`` are left out of the scaled means)."""
     up, down, up_s, down_s = [], [], [], []
-    energy = {m.id: m.energy for m in db.minima()}
-    for t in db.transition_states():
-        if t.minimum1 == t.minimum2:
+    energy = dict(db.energies())
+    for _, top, a, b in db.edges():
+        if a == b:
             continue
-        low, high = sorted((energy[t.minimum1], energy[t.minimum2]))
-        up.append(t.energy - low)
-        down.append(t.energy - high)
+        low, high = sorted((energy[a], energy[b]))
+        up.append(top - low)
+        down.append(top - high)
         if high - low > db.energy_tol:
-            up_s.append((t.energy - low) / (high - low))
-            down_s.append((t.energy - high) / (high - low))
+            up_s.append((top - low) / (high - low))
+            down_s.append((top - high) / (high - low))
     mean = lambda v: float(np.mean(v)) if v else np.nan  # noqa: E731
     return BarrierTable(mean(up), mean(down), mean(up_s), mean(down_s), len(up))
 

@@ -204,7 +204,7 @@ class _RoundsState:
 
     @classmethod
     def fresh(cls, db):
-        ids = [m.id for m in db.minima()]
+        ids = [i for i, _ in db.energies()]
         gmin = db.global_minimum().id
         aim = {i: gmin for i in ids if i != gmin}
         return cls(ids, gmin, aim, Counter(), list(aim), [], set(), {}, defaultdict(set))
@@ -335,7 +335,7 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
         for target in list(leaders.values())[:batch]:
             attempts[target] += 1
             choice = choose_gap(system, db, target, aim[target], distances, tries, s,
-                                found_by[target].__contains__)
+                                found_by[target].__contains__, component)
             if choice is None:  # no untried gap left
                 attempts[target] = max_attempts
                 continue

@@ -124,10 +124,10 @@ def new_minima_per_transition_state(db: Database, n_initial: int, n_windows: int
     """
     n_initial = check_integer(n_initial, "n_initial", 0)
     n_windows = check_integer(n_windows, "n_windows", 1)
-    known = {m.id for m in sorted(db.minima(), key=lambda m: m.id)[:n_initial]}
+    known = set(sorted(i for i, _ in db.energies())[:n_initial])
     new = []
-    for t in sorted(db.transition_states(), key=lambda t: t.id):
-        ends = {t.minimum1, t.minimum2}
+    for _, _, a, b in db.edges():  # in the order they were stored
+        ends = {a, b}
         new.append(len(ends - known))
         known |= ends
     groups = np.array_split(np.array(new, float), n_windows)

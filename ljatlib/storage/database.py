@@ -36,7 +36,7 @@ from ._identity import SameMinimum
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from numpy.typing import ArrayLike
 
@@ -289,6 +289,23 @@ class Database:
         rows = self._conn.execute("SELECT id, energy, coords, properties FROM minima ORDER BY energy, id")
         return [_minimum(row) for row in rows]
 
+    def minima_by_id(self, ids: Iterable[int]) -> dict[int, Minimum]:
+        """{id: Minimum} of the stored minima among ``ids`` (unknown ids are left out):
+        only these are read, where :meth:`minima` reads every one."""
+        wanted = sorted({int(i) for i in ids})
+        found = {}
+        for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one query
+            chunk = wanted[start:start + 500]
+            rows = self._conn.execute("SELECT id, energy, coords, properties FROM minima WHERE id IN "
+                                      f"({','.join('?' * len(chunk))})", chunk)
+            found.update((m.id, m) for m in map(_minimum, rows))
+        return found
+
+    def energies(self) -> list[tuple[int, float]]:
+        """(id, energy) of every minimum, lowest energy first, as :meth:`minima` orders
+        them, without reading coordinates or properties."""
+        return self._conn.execute("SELECT id, energy FROM minima ORDER BY energy, id").fetchall()
+
     def get_minimum(self, id_: int) -> Minimum:
         row = self._conn.execute("SELECT id, energy, coords, properties FROM minima WHERE id=?",
                                  (int(id_),)).fetchone()
@@ -347,6 +364,12 @@ class Database:
         rows = self._conn.execute(sql + " ORDER BY id", args)
         return [TransitionState(i, e, _array(c), a, b, ev, json.loads(p or "{}"))
                 for i, e, c, a, b, ev, p in rows]
+
+    def edges(self) -> list[tuple[int, float, int, int]]:
+        """(id, energy, minimum1, minimum2) of every transition state, in the order of
+        :meth:`transition_states`, without reading coordinates or properties."""
+        return self._conn.execute(
+            "SELECT id, energy, minimum1, minimum2 FROM transition_states ORDER BY id").fetchall()
 
     def counts(self) -> tuple[int, int]:
         """(number of minima, number of transition states)."""
