@@ -96,7 +96,7 @@ def network_problem(n_data=100, bh_steps=30, net_pairs=6, seed=0):
     net = MLP((3, 3))
     system = network_system(net, X, y)
     res = basin_hopping(system.fun_grad, net.random_weights(seed), bh_steps, seed=seed,
-                        same_structure=system.same_structure)
+                        energy_tol=SETTINGS["energy_tol"], same_structure=system.same_structure)
     found = sorted(res.minima, key=lambda m: m[0])
     minima = np.array([x for _, x in found])
     energies = np.array([f for f, _ in found])
