@@ -67,9 +67,9 @@ def landscape_spacing(system, db: Database, soft_curvature: float, max_minima: i
     if int(max_minima) != max_minima or max_minima < 2:
         raise ValueError(f"max_minima must be an integer >= 2, got {max_minima!r}")
     minima = {m.id: m for m in db.minima()}
-    states = sorted((t for t in db.transition_states() if t.minimum1 != t.minimum2),
-                    key=lambda t: t.energy)[:int(max_transition_states)]
-    spans = [system.distance(minima[t.minimum1].coords, minima[t.minimum2].coords) for t in states]
+    states = sorted(((energy, a, b) for _, energy, a, b in db.edges() if a != b),
+                    key=lambda t: t[0])[:int(max_transition_states)]  # stored order among equal energies
+    spans = [system.distance(minima[a].coords, minima[b].coords) for _, a, b in states]
     lowest = sorted(minima.values(), key=lambda m: m.energy)[:int(max_minima)]
     n = len(lowest)
     dist = np.full((n, n), np.inf)
