@@ -61,8 +61,7 @@ def worker(rule, seconds, source):
         vals, vecs = system.projected_hessian_eigh(ts.coords)
         found = TransitionStateResult(ts.coords, ts.energy, 0.0, vals[0], vecs[:, 0], 1, 0, True)
         ends = connected_minima(system, found, push_off=s.push_off, lbfgs_params=s.push_off_params)
-        distances += [min(np.linalg.norm(end.x - system.aligner(end.x, coords[i])) for i in (ts.minimum1, ts.minimum2))
-                      for end in ends]
+        distances += [min(system.distance(end.x, coords[i]) for i in (ts.minimum1, ts.minimum2)) for end in ends]
         a, b = (check.add_minimum(end.energy, end.x)[0].id for end in ends)
         if a != b:
             check.add_transition_state(ts.energy, ts.coords, a, b)
