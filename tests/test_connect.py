@@ -113,3 +113,52 @@ def test_gap_choice_matches_dijkstra_over_every_pair(gap_choice):
         (p, q), _ = connect_module.choose_gap(plane, db, a, b, {}, tries, settings)
         assert (p, q) == expected
         db.close()
+
+
+def test_tighten_minimum_from_an_indefinite_point_reaches_a_minimum():
+    from ljatlib.systems import tilted_double_well
+    well = tilted_double_well()
+    res = tighten_minimum(well, [0.2, 0.5])  # the Hessian is indefinite here: a shifted step
+    vals, _ = well.projected_hessian_eigh(res.x)
+    assert res.converged and res.rms < 1e-9 and vals[0] > 0
+    assert res.x[0] == pytest.approx(0.96714894, abs=1e-7)
+    fallback = tighten_minimum(well, [0.2, 0.5], max_newton=0)  # LBFGS alone, from the start
+    assert fallback.converged and fallback.energy == pytest.approx(res.energy, abs=1e-12)
+
+
+def test_quenches_finished_by_newton_follow_the_gradient_flow(small_network):
+    """A network system's quench: LBFGS to newton_below (1e-5), then Newton steps to
+    1e-9. Always a minimum, in fewer steps than LBFGS all the way (to 1e-6, then 1e-9).
+    Where the two end in different minima, the reference is the steepest-descent
+    path (gradient flow) from the point where they part: it ends where Newton did more
+    often than where LBFGS did (measured on these 20 starts: 6 differ; the flow agrees
+    with Newton 4 times, with LBFGS never)."""
+    from scipy.integrate import solve_ivp
+
+    from ljatlib.landscape.basinhopping import system_quench
+    net, system = small_network
+    params, polish = system_quench(system)
+    assert system.newton_below == params.tol == 1e-5 and polish is not None
+    rng = np.random.default_rng(3)
+    steps_lbfgs = steps_newton = flow_newton = flow_lbfgs = 0
+
+    def same(a, b):
+        return abs(a.energy - b.energy) < 1e-8 and system.same_structure(a.x, b.x)
+    for _ in range(20):
+        x0 = net.random_weights(rng)
+        loose = lbfgs(system.fun_grad, x0, system.quench)
+        tight = lbfgs(system.fun_grad, loose.x, system.quench, tol=1e-9)
+        first = lbfgs(system.fun_grad, x0, params)
+        finished = polish(first.x)
+        assert finished.converged and finished.rms < 1e-9
+        assert system.projected_hessian_eigh(finished.x)[0][0] > 0
+        steps_lbfgs += loose.n_iter + tight.n_iter
+        steps_newton += first.n_iter + finished.n_iter
+        if not same(finished, tight):
+            flow = solve_ivp(lambda t, x: -system.fun_grad(x)[1], (0, 1e6), first.x, method="BDF",
+                             jac=lambda t, x: -system.hessian(x), rtol=1e-8, atol=1e-10)
+            end = lbfgs(system.fun_grad, flow.y[:, -1], system.quench, tol=1e-9)
+            flow_newton += same(end, finished)
+            flow_lbfgs += same(end, tight)
+    assert flow_newton > flow_lbfgs
+    assert steps_newton < steps_lbfgs

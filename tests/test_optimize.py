@@ -169,3 +169,24 @@ def test_compiled_loops_that_take_a_kernel_are_not_cached_on_disk():
     loops = [_lbfgs._lbfgs_loop, _lbfgs._lbfgs_rows, _compiled_band._evaluate, _compiled_band.relax_band,
              _compiled_ef.follow]
     assert [type(loop._cache).__name__ for loop in loops] == ["NullCache"] * len(loops)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_trust_region_step_minimises_the_model_in_the_ball(seed):
+    """Against sampling: no point of the ball has a lower model value than the step."""
+    from ljatlib.optimize._trust_region import trust_region_step
+    rng = np.random.default_rng(seed)
+    n = 5
+    vals = np.sort(rng.normal(size=n) * 10.0 ** rng.uniform(-5, 1, n))
+    grad = rng.normal(size=n)
+    radius = 10.0 ** rng.uniform(-2, 1)
+    h, change = trust_region_step(vals, grad, radius)
+    assert np.linalg.norm(h) <= radius * (1 + 1e-9)
+    assert change == pytest.approx(grad @ h + 0.5 * np.sum(vals * h * h))
+    points = rng.normal(size=(20_000, n))
+    points *= (radius * rng.uniform(size=(20_000, 1)) ** (1 / n)) / np.linalg.norm(points, axis=1, keepdims=True)
+    models = points @ grad + 0.5 * (points**2) @ vals
+    assert change <= models.min() + 1e-12
+    newton = -grad / vals
+    if vals[0] > 0 and np.linalg.norm(newton) <= radius:
+        np.testing.assert_allclose(h, newton)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
-from .basinhopping import basin_hopping
+from .basinhopping import basin_hopping, system_quench
 from .rounds import connect_in_rounds
 
 if TYPE_CHECKING:
@@ -38,10 +38,14 @@ def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int,
     """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
     gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
     values ``meta(n_quenches)`` returns (a dict, e.g. a marker that basin-hopping is
-    done). Returns the number of quenches."""
-    params = lbfgs_params or system.quench
+    done). Returns the number of quenches.
+
+    The quenches are ``lbfgs_params`` (default ``system.quench``); where the system
+    has a ``newton_below``, LBFGS stops at that RMS gradient and trust-region Newton
+    steps converge each quench to ``tight_tol`` before it is compared with the others."""
+    params, polish = system_quench(system, lbfgs_params, tight_tol)
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
-                        lbfgs_params=params, tight_tol=tight_tol,
+                        lbfgs_params=params, tight_tol=tight_tol, polish=polish,
                         same_structure=system.same_structure, progress=progress)
     tight = [lbfgs(system.fun_grad, x, params, tol=tight_tol) for f, x in res.minima]
     found = [(t.energy, t.x, {"log_prod_evals": system.log_product_eigenvalues(t.x)})

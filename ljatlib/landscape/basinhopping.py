@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from tqdm import tqdm
 
-from ..optimize import CONVERGED, LBFGSParams, lbfgs
+from ..optimize import CONVERGED, LBFGSParams, MinimizeResult, lbfgs
 from ..storage import SameMinimum
+from ..transition_states.eigenvector_following import tighten_minimum
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from numpy.typing import ArrayLike
-
-    from ..optimize import LBFGSParams
 
 @dataclass
 class BasinHoppingResult:
@@ -39,6 +38,22 @@ class BasinHoppingResult:
     minima: list = field(default_factory=list)
 
 
+def system_quench(system, lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9
+                  ) -> tuple[LBFGSParams, Callable[[np.ndarray], MinimizeResult] | None]:
+    """``(lbfgs_params, polish)`` of :func:`basin_hopping` for quenching on ``system``:
+    ``lbfgs_params`` (default ``system.quench``) and no polish; where the system has a
+    ``newton_below``, LBFGS stops at that RMS gradient and the polish converges each
+    quench to ``tight_tol`` by trust-region Newton steps
+    (:func:`~ljatlib.transition_states.eigenvector_following.tighten_minimum`)."""
+    params = lbfgs_params or system.quench
+    if system.newton_below is None:
+        return params, None
+
+    def polish(x):  # where Newton does not settle, LBFGS goes on as it would have
+        return tighten_minimum(system, x, tight_tol, lbfgs_params=params)
+    return replace(params, tol=max(params.tol, system.newton_below)), polish
+
+
 def _add_minimum(minima, f, x, rule):
     if rule.index(f, x, minima) is None:
         minima.append((f, x.copy()))
@@ -49,6 +64,7 @@ def basin_hopping(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0
                   lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9, energy_tol: float = 1e-7,
                   same_structure: Callable[[np.ndarray, np.ndarray], bool] | None = None,
                   callback: Callable[[np.ndarray, float], None] | None = None,
+                  polish: Callable[[np.ndarray], MinimizeResult] | None = None,
                   progress: bool = False) -> BasinHoppingResult:
     """Search for the global minimum of ``fun_grad`` starting from ``x0``.
 
@@ -71,6 +87,9 @@ def basin_hopping(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0
         and ``same_structure(x, y)`` (if given) is true.
     callback : callable, optional
         ``callback(step, f_quench, x_quench, accepted)`` after each step.
+    polish : callable, optional
+        ``polish(x) -> MinimizeResult``: finishes every quench that converged (e.g.
+        Newton steps from a looser LBFGS tolerance); its result is the quench's.
 
     Examples
     --------
@@ -93,13 +112,18 @@ def basin_hopping(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0
     params = lbfgs_params or LBFGSParams()
     rule = SameMinimum(energy_tol, same_structure)
     rng = np.random.default_rng(seed)
-    current = lbfgs(fun_grad, np.asarray(x0, dtype=float), params)
+
+    def quench(x):
+        res = lbfgs(fun_grad, x, params)
+        return polish(res.x) if polish is not None and res.status == CONVERGED else res
+
+    current = quench(np.asarray(x0, dtype=float))
     best = current
     minima, energies, accepted = [], [current.energy], [True]
     if current.status == CONVERGED:
         _add_minimum(minima, current.energy, current.x, rule)
     for step in tqdm(range(n_steps), desc="basin-hopping", disable=not progress):
-        trial = lbfgs(fun_grad, current.x + rng.uniform(-step_size, step_size, current.x.shape), params)
+        trial = quench(current.x + rng.uniform(-step_size, step_size, current.x.shape))
         ok = np.isfinite(trial.energy)
         if ok and trial.status == CONVERGED:
             _add_minimum(minima, trial.energy, trial.x, rule)

@@ -25,7 +25,7 @@ from .._validation import as_finite_array
 from ..optimize import CONVERGED, lbfgs
 from ..storage import SameMinimum
 from ..transition_states import dneb
-from .basinhopping import basin_hopping
+from .basinhopping import basin_hopping, system_quench
 from ._settings import SearchSettings
 from ._connect import refine_band_maxima
 
@@ -155,10 +155,12 @@ def quench_census(system, x0: ArrayLike, n_hops: int, seed: int | None = None, t
     left apart by the convergence tolerance.
     """
     x0 = as_finite_array(x0, "x0", ndim=1, shape_tail=(system.n,))
-    params = lbfgs_params or system.quench
-    quenches = [lbfgs(system.fun_grad, x0, params).x]  # basin-hopping's first
+    params, polish = system_quench(system, lbfgs_params, tight_tol)
+    first = lbfgs(system.fun_grad, x0, params)  # basin-hopping's first
+    quenches = [polish(first.x).x if polish is not None and first.status == CONVERGED else first.x]
     basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed, lbfgs_params=params,
-                  tight_tol=tight_tol, callback=lambda step, f, x, accepted: quenches.append(x.copy()))
+                  tight_tol=tight_tol, polish=polish,
+                  callback=lambda step, f, x, accepted: quenches.append(x.copy()))
     tight = [lbfgs(system.fun_grad, x, params, tol=tight_tol) for x in quenches]
     tight = [r for r in tight if r.status == CONVERGED and np.isfinite(r.energy)]
     energies = np.array([r.energy for r in tight])

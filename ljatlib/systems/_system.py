@@ -44,7 +44,12 @@ class System:
     fun_grad_many(X (m, n)) -> (E (m,), G (m, n)): optional batched ``fun_grad`` (used by
     the DNEB for all its images at once; :meth:`fun_grad_batch` falls back to a loop);
     quench: the LBFGS settings of its quenches (basin-hopping, re-convergence of minima;
-    their ``tol`` is the loose tolerance at which minima are first told apart).
+    their ``tol`` is the loose tolerance at which minima are first told apart);
+    newton_below: the RMS gradient at which basin-hopping's quenches and the push-offs
+    from transition states hand over from LBFGS to trust-region Newton steps with the
+    exact Hessian (``transition_states.eigenvector_following.tighten_minimum``), or None
+    (LBFGS to the end). Worth it where soft modes make LBFGS's last decades slow and a
+    Hessian is cheap to diagonalise (the network losses: 1e-5).
     """
 
     fun_grad: callable
@@ -56,6 +61,7 @@ class System:
     aligner: callable = None
     fun_grad_many: callable = None
     quench: LBFGSParams = DEFAULT_QUENCH
+    newton_below: float | None = None
 
     def energy(self, x: ArrayLike) -> float:
         return self.fun_grad(x)[0]

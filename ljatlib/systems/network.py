@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 
     from ..network import MLP
 
+# LBFGS takes a network loss to RMS gradient 1e-5 in hundreds to thousands of steps and
+# then as many again to 1e-6 along its soft modes (curvature 2 lambda); from 1e-5 two to
+# four Newton steps reach 1e-9, and to the minimum LBFGS would have reached (docs/decisions.md).
+NEWTON_BELOW = 1e-5
+
 
 def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2,
                    distance_tol: float | None = None) -> System:
@@ -47,6 +52,6 @@ def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 
     same = SameNetwork(net, structure_tol) if distance_tol is None else WithinDistance(aligner, distance_tol)
     return System(fun_grad=fun_grad, hessian=net.hessian_function(X, y), n=net.n_params,
                   fun_grad_many=net.fun_grad_many(X, y), same_structure=same,
-                  aligner=aligner,
+                  aligner=aligner, newton_below=NEWTON_BELOW,
                   description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,
                                "regularise_biases": net.regularise_biases, "n_data": len(y)})
