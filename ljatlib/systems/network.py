@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dataclasses import replace
+
 import numpy as np
 
-from ._system import System
+from ._system import DEFAULT_QUENCH, System
 from .mindist import SameNetwork, WithinDistance, network_align
 
 if TYPE_CHECKING:
@@ -17,8 +19,11 @@ if TYPE_CHECKING:
 
 # LBFGS takes a network loss to RMS gradient 1e-5 in hundreds to thousands of steps and
 # then as many again to 1e-6 along its soft modes (curvature 2 lambda); from 1e-5 two to
-# four Newton steps reach 1e-9, and to the minimum LBFGS would have reached (docs/decisions.md).
+# ten Newton steps reach 1e-9 (docs/decisions.md).
 NEWTON_BELOW = 1e-5
+# GMIN's memory in the group's templates (UPDATES 500): more pairs than weights, so
+# LBFGS holds the whole curvature; about half the steps of memory 30 (docs/decisions.md).
+NETWORK_QUENCH = replace(DEFAULT_QUENCH, memory=500)
 
 
 def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2,
@@ -52,6 +57,6 @@ def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 
     same = SameNetwork(net, structure_tol) if distance_tol is None else WithinDistance(aligner, distance_tol)
     return System(fun_grad=fun_grad, hessian=net.hessian_function(X, y), n=net.n_params,
                   fun_grad_many=net.fun_grad_many(X, y), same_structure=same,
-                  aligner=aligner, newton_below=NEWTON_BELOW,
+                  aligner=aligner, quench=NETWORK_QUENCH, newton_below=NEWTON_BELOW,
                   description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,
                                "regularise_biases": net.regularise_biases, "n_data": len(y)})
