@@ -14,5 +14,5 @@ if subprocess.run(["bash", str(HERE / "install_pele.sh")]).returncode:
     print("run_all: pele is not available; its baseline is left out", file=sys.stderr)
 for script in ("bench_minimize.py", "bench_network.py", "bench_connect.py", "bench_glass.py",
                "bench_ts_search.py", "bench_rounds.py", "bench_band.py", "bench_engine_history.py",
-               "bench_search_reach.py", "bench_same_minimum.py"):
+               "bench_search_reach.py", "bench_same_minimum.py", "bench_quench.py"):
     subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:]], check=True)
