@@ -54,6 +54,14 @@ def system_quench(system, lbfgs_params: LBFGSParams | None = None, tight_tol: fl
     return replace(params, tol=max(params.tol, system.newton_below)), polish
 
 
+def quench(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x: ArrayLike, lbfgs_params: LBFGSParams,
+           polish: Callable[[np.ndarray], MinimizeResult] | None = None) -> MinimizeResult:
+    """LBFGS from ``x`` with ``lbfgs_params``, then ``polish`` if it converged: one
+    quench of :func:`basin_hopping`."""
+    res = lbfgs(fun_grad, np.asarray(x, dtype=float), lbfgs_params)
+    return polish(res.x) if polish is not None and res.status == CONVERGED else res
+
+
 def _add_minimum(minima, f, x, rule):
     if rule.index(f, x, minima) is None:
         minima.append((f, x.copy()))
@@ -112,18 +120,13 @@ def basin_hopping(fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0
     params = lbfgs_params or LBFGSParams()
     rule = SameMinimum(energy_tol, same_structure)
     rng = np.random.default_rng(seed)
-
-    def quench(x):
-        res = lbfgs(fun_grad, x, params)
-        return polish(res.x) if polish is not None and res.status == CONVERGED else res
-
-    current = quench(np.asarray(x0, dtype=float))
+    current = quench(fun_grad, x0, params, polish)
     best = current
     minima, energies, accepted = [], [current.energy], [True]
     if current.status == CONVERGED:
         _add_minimum(minima, current.energy, current.x, rule)
     for step in tqdm(range(n_steps), desc="basin-hopping", disable=not progress):
-        trial = quench(current.x + rng.uniform(-step_size, step_size, current.x.shape))
+        trial = quench(fun_grad, current.x + rng.uniform(-step_size, step_size, current.x.shape), params, polish)
         ok = np.isfinite(trial.energy)
         if ok and trial.status == CONVERGED:
             _add_minimum(minima, trial.energy, trial.x, rule)

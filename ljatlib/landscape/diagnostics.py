@@ -25,7 +25,7 @@ from .._validation import as_finite_array
 from ..optimize import CONVERGED, lbfgs
 from ..storage import SameMinimum
 from ..transition_states import dneb
-from .basinhopping import basin_hopping, system_quench
+from .basinhopping import basin_hopping, quench, system_quench
 from ._settings import SearchSettings
 from ._connect import refine_band_maxima
 
@@ -156,8 +156,7 @@ def quench_census(system, x0: ArrayLike, n_hops: int, seed: int | None = None, t
     """
     x0 = as_finite_array(x0, "x0", ndim=1, shape_tail=(system.n,))
     params, polish = system_quench(system, lbfgs_params, tight_tol)
-    first = lbfgs(system.fun_grad, x0, params)  # basin-hopping's first
-    quenches = [polish(first.x).x if polish is not None and first.status == CONVERGED else first.x]
+    quenches = [quench(system.fun_grad, x0, params, polish).x]  # basin-hopping's first
     basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed, lbfgs_params=params,
                   tight_tol=tight_tol, polish=polish,
                   callback=lambda step, f, x, accepted: quenches.append(x.copy()))
