@@ -269,7 +269,7 @@ def tighten_minimum(system: System, x: ArrayLike, tol: float = 1e-9, max_newton:
     x = start.copy()
     f, g = system.fun_grad(x)
     n_newton = 0
-    for _ in range(max_newton + 1):
+    while True:
         rms = float(np.sqrt(g @ g / len(x)))
         if rms < tol:
             return MinimizeResult(x=x, energy=float(f), rms=rms, n_iter=n_newton, status=CONVERGED)
