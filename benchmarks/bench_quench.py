@@ -35,13 +35,13 @@ WAYS = ["ljatlib", "ljatlib, LBFGS only", "scipy L-BFGS-B"]
 def _ways(system):
     from scipy.optimize import minimize
 
-    from ljatlib.landscape.basinhopping import system_quench
+    from ljatlib.landscape.basinhopping import quench, system_quench
     from ljatlib.optimize import lbfgs
     from ljatlib.systems import DEFAULT_QUENCH
     params, polish = system_quench(system)
 
     def ours(x):
-        return polish(lbfgs(system.fun_grad, x, params).x).x
+        return quench(system.fun_grad, x, params, polish).x
 
     def before(x):
         loose = lbfgs(system.fun_grad, x, DEFAULT_QUENCH)
