@@ -4,8 +4,8 @@ import pytest
 
 from ljatlib.data import classify
 from ljatlib.paper import LandscapeSpec, build_landscape, landscape_quench_census
-from ljatlib.systems import System
-from ljatlib.landscape.diagnostics import quench_census, trace_search
+from ljatlib.systems import System, tilted_double_well
+from ljatlib.landscape.diagnostics import push_off_audit, quench_census, trace_search
 from ljatlib.storage import Database
 
 
@@ -81,3 +81,33 @@ def test_census_of_a_network_spec_counts_what_its_basin_hopping_stored(tmp_path)
     assert len(landscape_quench_census(spec, n_hops=5).energies) == 6  # a prefix of the run
     with pytest.raises(ValueError, match="n_hops"):
         landscape_quench_census(spec, n_hops=-1)
+
+
+def _double_well_database(stand_in=None):
+    """The tilted double well's transition state, stored with its left minimum and its
+    right one, or with a minimum at ``stand_in`` in place of the right one."""
+    well = tilted_double_well()
+    left, saddle, right = np.sort(np.roots([4.0, 0.0, -4.0, 0.25]).real)
+    db = Database(":memory:")
+    a, _ = db.add_minimum(well.energy([left, 0.0]), [left, 0.0])
+    b, _ = db.add_minimum(well.energy([right, 0.0]), [right, 0.0])
+    if stand_in is not None:
+        b, _ = db.add_minimum(5.0, stand_in)
+    db.add_transition_state(well.energy([saddle, 0.0]), [saddle, 0.0], a.id, b.id)
+    return well, db, np.array([right, 0.0])
+
+
+def test_push_off_audit_finds_an_end_stored_as_another_structure():
+    stand_in = np.array([0.96, 1.5])  # nearer the right end than the left minimum is
+    well, db, right = _double_well_database(stand_in)
+    audit = push_off_audit(well, db)
+    assert (audit.n_checked, audit.n_ends, audit.n_far) == (1, 2, 1)
+    assert audit.median_far == pytest.approx(np.linalg.norm(right - stand_in), abs=1e-4)
+    assert audit.as_dict()["n_far"] == 1
+
+
+def test_push_off_audit_of_a_faithful_database_and_an_empty_one():
+    well, db, _ = _double_well_database()
+    assert push_off_audit(well, db).n_far == 0
+    empty = push_off_audit(well, Database(":memory:"))
+    assert (empty.n_checked, empty.n_ends, empty.n_far) == (0, 0, 0) and np.isnan(empty.median_far)

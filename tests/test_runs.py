@@ -106,6 +106,9 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     status = landscape_status(SMALL)
     assert status["state"] == "complete" and status["summary"]["n_minima"] == counts[0]
     assert counts == fresh[0] and counts[0] >= 2 and counts[1] >= 1
+    audit = status["summary"]["push_off_audit"]  # the strict rule: every end is its stored minimum
+    assert audit["n_checked"] == min(runs.AUDIT_SAMPLE, counts[1]) and audit["n_ends"] == 2 * audit["n_checked"]
+    assert audit["n_far"] == 0
     np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
     np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)
     assert all(set(runs.PROPERTIES) <= set(p) for p in props)

@@ -11,7 +11,8 @@ chapter shows both).
 
 :func:`quench_census` asks whether the database's rule for "the same minimum" merges
 distinct minima: it counts the minima among a basin-hopping run's quenches with that
-rule and with much stricter ones.
+rule and with much stricter ones. :func:`push_off_audit` asks the same of a finished
+database: do the push-offs of its transition states end at the minima stored for them?
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np
 from .._validation import as_finite_array
 from ..optimize import CONVERGED, lbfgs
 from ..storage import SameMinimum
-from ..transition_states import dneb
+from ..transition_states import connected_minima, dneb
+from ..transition_states.eigenvector_following import TransitionStateResult
 from .basinhopping import basin_hopping, quench, system_quench
 from ._settings import SearchSettings
 from ._connect import refine_band_maxima
@@ -180,3 +182,74 @@ def quench_census(system, x0: ArrayLike, n_hops: int, seed: int | None = None, t
     closest = min((system.distance(xs[a], xs[b]) for k, a in enumerate(reps) for b in reps[k + 1:]),
                   default=np.inf)
     return QuenchCensus(energies, energies[reps], len(reps), counts, float(widest), float(closest))
+
+
+@dataclass
+class PushOffAudit:
+    """Where the push-offs of a sample of stored transition states end.
+
+    n_checked: transition states checked; n_ends: their push-off ends (two each);
+    n_far: ends farther than ``far`` (aligned, coordinate units) from both minima the
+    transition state was stored with, i.e. minima of another structure that the
+    database's rule took for one of them; median_far: their median distance (nan if
+    none)."""
+
+    n_checked: int
+    n_ends: int
+    n_far: int
+    median_far: float
+    far: float
+
+    def as_dict(self) -> dict:
+        return {"n_checked": self.n_checked, "n_ends": self.n_ends, "n_far": self.n_far,
+                "median_far": None if np.isnan(self.median_far) else round(self.median_far, 3),
+                "far": self.far}
+
+
+def push_off_audit(system, db, n_sample: int = 20, far: float = 1.0, seed: int = 0,
+                   settings: SearchSettings | None = None) -> PushOffAudit:
+    """Quench the push-offs of up to ``n_sample`` stored transition states again.
+
+    The transition states are drawn at random (``seed``) from ``db``; each is pushed
+    off along its lowest Hessian eigenvector and quenched as the searches do
+    (``settings.push_off``, ``settings.push_off_params``), and each end is compared,
+    aligned, with the two minima stored for it. With a rule for "the same minimum"
+    that tells structures apart, every end lies within ``far`` of one of them; a
+    looser rule (energy and a large distance) shows here what it merged. Only reads
+    ``db``.
+
+    Returns
+    -------
+    PushOffAudit
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ljatlib.storage import Database
+    >>> from ljatlib.systems import tilted_double_well
+    >>> well = tilted_double_well()   # (x^2 - 1)^2 + x / 4 + y^2
+    >>> left, saddle, right = np.sort(np.roots([4.0, 0.0, -4.0, 0.25]).real)
+    >>> db = Database(":memory:")
+    >>> a, _ = db.add_minimum(well.energy([left, 0.0]), [left, 0.0])
+    >>> b, _ = db.add_minimum(well.energy([right, 0.0]), [right, 0.0])
+    >>> _ = db.add_transition_state(well.energy([saddle, 0.0]), [saddle, 0.0], a.id, b.id)
+    >>> audit = push_off_audit(well, db)
+    >>> audit.n_checked, audit.n_ends, audit.n_far
+    (1, 2, 0)
+    """
+    settings = settings or SearchSettings()
+    stored = db.transition_states()
+    rng = np.random.default_rng(seed)
+    picked = sorted(rng.choice(len(stored), size=min(n_sample, len(stored)), replace=False))
+    minima = db.minima_by_id({i for k in picked for i in (stored[k].minimum1, stored[k].minimum2)})
+    distances = []
+    for k in picked:
+        ts = stored[k]
+        value, vector = system.lowest_mode(ts.coords)
+        found = TransitionStateResult(ts.coords, ts.energy, 0.0, value, vector, 1, 0, True)
+        for end in connected_minima(system, found, push_off=settings.push_off, lbfgs_params=settings.push_off_params):
+            distances.append(min(system.distance(end.x, minima[i].coords) for i in (ts.minimum1, ts.minimum2)))
+    distances = np.array(distances)
+    far_ones = distances[distances > far]
+    return PushOffAudit(len(picked), len(distances), len(far_ones),
+                        float(np.median(far_ones)) if len(far_ones) else float("nan"), float(far))

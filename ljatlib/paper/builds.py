@@ -24,7 +24,7 @@ Meta keys written here (besides :mod:`ljatlib.storage.database`'s own):
 ``landscape_spec`` (JSON of the spec and ``format``), ``landscape_minima`` (JSON:
 n_quenches, n_minima (distinct minima it stored), seconds; basin-hopping is done), ``landscape_complete`` ("1") and
 ``landscape_report`` (JSON: n_minima, n_transition_states, unconnected, n_quenches,
-seconds).
+push_off_audit (:meth:`~ljatlib.landscape.diagnostics.PushOffAudit.as_dict`), seconds).
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ from ..data.cache import cache_dir as data_cache_dir
 from ..metrics import auc
 from ..network import MLP
 from ..storage import Database, DatabaseError
-from ..landscape import joined_to
-from ..landscape.diagnostics import quench_census
+from ..landscape import SearchSettings, joined_to
+from ..landscape.diagnostics import push_off_audit, quench_census
 from ..landscape import store_basin_hopping_minima
 from ._spec import BuildSpec
 from .glass import GlassLandscape, GlassSpec, glass_setup
@@ -70,6 +70,7 @@ D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones a
 CONNECT_BATCH = 8  # searches per round: the databases depend on it (not on the workers)
 BASIN_HOPPING_FIRST = 10**9  # Dask priority: every database's minima before any search
 PROPERTIES = ("train_loss", "test_loss", "test_auc")
+AUDIT_SAMPLE = 20  # transition states whose push-offs a finished build quenches again
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,9 @@ class LandscapeSpec(BuildSpec):
         None (default): two minima whose losses differ by at most 1e-4 are the same when
         their canonical forms agree (:func:`~ljatlib.systems.network_system`). A number:
         when their distance, aligned over the network's symmetries, is below it instead,
-        OPTIM's ``GEOMDIFFTOL`` test; the group's templates use 100, which merges nearly any
-        two minima of equal loss (the book's model page gives what that does).
+        OPTIM's ``GEOMDIFFTOL`` test; the group's templates use 100, as do the book's
+        profiles, which merges nearly any two minima of equal loss (the book's model page
+        gives what that does; every build's summary audits it).
     """
 
     hidden: tuple
@@ -250,7 +252,9 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
     once, then marked in the meta table), connection of every minimum to the global
     minimum in rounds of ``CONNECT_BATCH`` searches
     (:func:`~ljatlib.landscape.rounds.connect_in_rounds`), then (for a network) the
-    properties ``train_loss``, ``test_loss`` and ``test_auc`` of every minimum; the
+    properties ``train_loss``, ``test_loss`` and ``test_auc`` of every minimum, and a
+    check of ``AUDIT_SAMPLE`` transition states
+    (:func:`~ljatlib.landscape.diagnostics.push_off_audit`, in the summary); the
     database is then marked complete, and a second call returns at once.
 
     Parameters
@@ -301,9 +305,10 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
                                         client=client, progress=progress, stop=stop,
                                         checkpoint="connect_in_rounds", **connect_options)
         finish(db)
+        audit = push_off_audit(system, db, AUDIT_SAMPLE, settings=SearchSettings.resolve(None, **connect_options))
         n_min, n_ts = db.counts()
         summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,
-                   "n_quenches": json.loads(minima)["n_quenches"],
+                   "n_quenches": json.loads(minima)["n_quenches"], "push_off_audit": audit.as_dict(),
                    "seconds": round(earlier + time.perf_counter() - begin, 3)}
         db.set_meta(landscape_report=json.dumps(summary), landscape_complete="1")
     return path
@@ -541,7 +546,7 @@ class Landscape:
     @property
     def summary(self) -> dict:
         """What the build recorded (meta key ``landscape_report``): n_minima, n_transition_states, unconnected (ids of
-        minima not connected to the global minimum), n_quenches, seconds."""
+        minima not connected to the global minimum), n_quenches, push_off_audit, seconds."""
         return json.loads(self.db.get_meta("landscape_report") or "{}")
 
     @property

@@ -83,6 +83,22 @@ def spacing_table(spacings, n_weights, new_minima=None):
     return markdown_table(header, rows)
 
 
+def audit_cell(audit):
+    """A build's push-off audit (the dict of
+    :meth:`~ljatlib.landscape.diagnostics.PushOffAudit.as_dict`, or None) as a table
+    cell: "far of ends (median distance)", or "not measured".
+
+    >>> audit_cell({"n_checked": 20, "n_ends": 40, "n_far": 3, "median_far": 21.04, "far": 1.0})
+    '3 of 40 (median 21)'
+    >>> audit_cell(None)
+    'not measured'
+    """
+    if not audit:
+        return "not measured"
+    text = f"{audit['n_far']} of {audit['n_ends']}"
+    return text + (f" (median {audit['median_far']:.3g})" if audit["n_far"] else "")
+
+
 def census_table(censuses):
     """Quench censuses [(nodes, N_data, QuenchCensus)] as a Markdown table: quenches,
     minima by the database's rule and by distance thresholds d, the widest copy of one
