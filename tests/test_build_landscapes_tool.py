@@ -1,4 +1,5 @@
 """tools/build_landscapes.py: the S3 and S4 landscape databases of a profile, outside the book."""
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import build_landscapes as tool
 
-from ljatlib.paper import build_landscape
+from ljatlib.paper import build_landscape, landscape_path
+from ljatlib.storage import Database
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
@@ -36,7 +38,14 @@ def test_status_follows_the_builds_and_bad_profiles_exit(capsys):
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 5 and all("missing" in line for line in out)
     assert [line.split()[0] for line in out[-2:]] == ["BLJ60", "BLJ256"]
-    build_landscape(tool.profile_specs("smoke")[0][1])
+    spec = tool.profile_specs("smoke")[0][1]
+    landscape_path(spec).parent.mkdir(parents=True, exist_ok=True)
+    with Database(landscape_path(spec)) as db:  # a basin-hopping run stopped after its third step
+        db.set_meta(landscape_spec=json.dumps(spec.as_dict(), sort_keys=True), basin_hopping='{"step": 3}')
+    tool.main(["--profile", "smoke", "--status", "--layers", "1", "--no-fig-s3", "--no-glass"])
+    assert f"partial (basin-hopping: 3 of {spec.n_hops} steps)" in capsys.readouterr().out
+    landscape_path(spec).unlink()
+    build_landscape(spec)
     tool.main(["--profile", "smoke", "--status", "--layers", "1", "--no-fig-s3", "--no-glass"])
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith("H=1 N=30") and "complete" in line

@@ -109,6 +109,9 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     audit = status["summary"]["push_off_audit"]  # the strict rule: every end is its stored minimum
     assert audit["n_checked"] == min(runs.AUDIT_SAMPLE, counts[1]) and audit["n_ends"] == 2 * audit["n_checked"]
     assert audit["n_far"] == 0
+    times = status["summary"]  # wall time over the three runs that built it
+    assert times["basin_hopping_seconds"] > 0 and times["connect_seconds"] > 0
+    assert times["seconds"] >= times["basin_hopping_seconds"] + times["connect_seconds"]
     np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
     np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)
     assert all(set(runs.PROPERTIES) <= set(p) for p in props)

@@ -72,6 +72,8 @@ def describe(spec):
         return f"unreadable: {err}"
     if st["state"] == "missing":
         return "missing"
+    if st["basin_hopping_step"] is not None:
+        return f"partial (basin-hopping: {st['basin_hopping_step']} of {spec.n_hops} steps)"
     text = (f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS, "
             f"{st['n_joined']} joined to the global minimum")
     if st["state"] == "complete":

@@ -4,6 +4,7 @@ it again continues where an interrupted run stopped."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
-from .basinhopping import basin_hopping, system_quench
+from .basinhopping import BasinHoppingState, basin_hopping, system_quench
 from .rounds import connect_in_rounds
 
 if TYPE_CHECKING:
@@ -34,19 +35,38 @@ class ExploreResult:
 def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None = 0,
                                temperature: float = 2.0, step_size: float = 1.0,
                                lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9,
-                               progress: bool = False, meta: Callable[[int], dict] | None = None) -> int:
+                               progress: bool = False, meta: Callable[[int], dict] | None = None,
+                               checkpoint_key: str | None = None, checkpoint_seconds: float = 60.0) -> int:
     """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
     gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
-    values ``meta(n_quenches)`` returns (a dict, e.g. a marker that basin-hopping is
-    done). Returns the number of quenches.
+    values ``meta(n_quenches, seconds)`` returns (a dict, e.g. a marker that
+    basin-hopping is done; ``seconds``: the run's wall time, over every call that
+    resumed it). Returns the number of quenches.
 
     The quenches are ``lbfgs_params`` (default ``system.quench``); where the system
     has a ``newton_below``, LBFGS stops at that RMS gradient and trust-region Newton
-    steps converge each quench to ``tight_tol`` before it is compared with the others."""
+    steps converge each quench to ``tight_tol`` before it is compared with the others.
+
+    With ``checkpoint_key``, the run's :class:`~ljatlib.landscape.basinhopping.BasinHoppingState`
+    is stored under that meta key every ``checkpoint_seconds`` and removed with the
+    minima; a call that finds it there goes on from it (the same ``x0``, ``seed`` and
+    settings are the caller's to give), so an interrupted run ends where an
+    uninterrupted one does."""
     params, polish = system_quench(system, lbfgs_params, tight_tol)
+    saved = db.get_meta(checkpoint_key) if checkpoint_key is not None else None
+    try:
+        resume = BasinHoppingState.from_dict(json.loads(saved)) if saved else None
+    except ValueError as err:
+        raise ValueError(f"{db.path}: the basin-hopping checkpoint {checkpoint_key!r} is unreadable: {err}") from None
+
+    def save(state):
+        db.set_meta(**{checkpoint_key: json.dumps(state.as_dict())})
+
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol, polish=polish,
-                        same_structure=system.same_structure, progress=progress)
+                        same_structure=system.same_structure, progress=progress, resume=resume,
+                        checkpoint=save if checkpoint_key is not None else None,
+                        checkpoint_seconds=checkpoint_seconds)
     tight = [lbfgs(system.fun_grad, x, params, tol=tight_tol) for f, x in res.minima]
     found = [(t.energy, t.x, {"log_prod_evals": system.log_product_eigenvalues(t.x)})
              for t in tight if t.status == CONVERGED and np.isfinite(t.energy)]
@@ -54,7 +74,9 @@ def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int,
         for energy, x, properties in found:
             db.add_minimum(energy, x, properties)
         if meta is not None:
-            db.set_meta(**meta(len(res.quench_energies)))
+            db.set_meta(**meta(len(res.quench_energies), res.seconds))
+        if checkpoint_key is not None:
+            db.delete_meta(checkpoint_key)
     return len(res.quench_energies)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -190,7 +191,8 @@ def _key_pair(text):
 class _RoundsState:
     """Everything :func:`connect_in_rounds` decides from besides the database; stored
     after each round (with that round's results, in one transaction) when the caller
-    names a checkpoint, so an interrupted run resumes exactly where it stopped."""
+    names a checkpoint, so an interrupted run resumes exactly where it stopped.
+    ``seconds``: wall time of the rounds so far, over every run that resumed them."""
 
     ids: list
     gmin: int
@@ -201,6 +203,7 @@ class _RoundsState:
     retried: set
     tries: dict
     found_by: defaultdict
+    seconds: float = 0.0
 
     @classmethod
     def fresh(cls, db):
@@ -216,7 +219,8 @@ class _RoundsState:
             "attempts": {str(k): v for k, v in self.attempts.items()},
             "queue": self.queue, "succeeded": self.succeeded,
             "retried": sorted(self.retried), "tries": {_pair_key(k): v for k, v in self.tries.items()},
-            "found_by": {str(k): sorted(v) for k, v in self.found_by.items()}}, sort_keys=True)
+            "found_by": {str(k): sorted(v) for k, v in self.found_by.items()},
+            "seconds": self.seconds}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text, settings):
@@ -228,7 +232,14 @@ class _RoundsState:
         return cls(d["ids"], d["gmin"], {int(k): v for k, v in d["aim"].items()},
                    Counter({int(k): v for k, v in d["attempts"].items()}), d["queue"], d["succeeded"],
                    {tuple(r) for r in d["retried"]}, {_key_pair(k): v for k, v in d["tries"].items()},
-                   found_by)
+                   found_by, float(d.get("seconds", 0.0)))
+
+
+def rounds_seconds(db: Database, checkpoint: str) -> float:
+    """Wall time (s) the rounds checkpointed under ``checkpoint`` have taken so far, over
+    every run that resumed them (0 if there is no such checkpoint); only reads ``db``."""
+    saved = db.get_meta(checkpoint)
+    return 0.0 if saved is None else float(json.loads(saved).get("seconds", 0.0))
 
 
 def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int = 8,
@@ -285,6 +296,7 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
     recorded = {"max_attempts": max_attempts, "batch": batch, "search": s.as_json()}
     saved = db.get_meta(checkpoint) if checkpoint is not None else None
     state = _RoundsState.fresh(db) if saved is None else _RoundsState.from_json(saved, recorded)
+    began, earlier = time.monotonic(), state.seconds
     ids, gmin, aim, attempts = state.ids, state.gmin, state.aim, state.attempts
     queue, succeeded, retried = state.queue, state.succeeded, state.retried
     tries, found_by = state.tries, state.found_by  # found_by: target -> minima its searches found
@@ -357,6 +369,7 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
                     found_by[target].update(new_ids)
             if checkpoint is not None:
                 state.gmin, state.queue, state.succeeded = gmin, queue, succeeded
+                state.seconds = earlier + time.monotonic() - began
                 db.set_meta(**{checkpoint: state.to_json(recorded)})
     bar.close()
     component = component_labels(landscape_graph(db))

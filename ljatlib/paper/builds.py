@@ -13,8 +13,8 @@ The same functions build, open and report on the glass-former's databases of SI 
 the per-minimum properties differ (``_setup``).
 
 Resumable: an interrupted build continues from what its database holds (basin-hopping
-is done once, or repeated from the same seed if it was interrupted, so it finds the same
-minima; stored minima and transition states are kept). Connections run in rounds of
+goes on from its last checkpoint, a minute old at most, exactly as the uninterrupted
+run; stored minima and transition states are kept). Connections run in rounds of
 ``CONNECT_BATCH`` independent searches (:mod:`ljatlib.landscape.rounds`), which
 :func:`build_landscapes` spreads over Dask workers. A finished database is marked
 complete in its meta table, together with the spec, so building it again returns at
@@ -22,9 +22,13 @@ once and a database is never mixed with, or overwritten by, another spec's.
 
 Meta keys written here (besides :mod:`ljatlib.storage.database`'s own):
 ``landscape_spec`` (JSON of the spec and ``format``), ``landscape_minima`` (JSON:
-n_quenches, n_minima (distinct minima it stored), seconds; basin-hopping is done), ``landscape_complete`` ("1") and
+n_quenches, n_minima (distinct minima it stored), seconds; basin-hopping is done),
+``basin_hopping`` (its checkpoint while it runs), ``connect_in_rounds`` (the rounds'
+checkpoint), ``landscape_complete`` ("1") and
 ``landscape_report`` (JSON: n_minima, n_transition_states, unconnected, n_quenches,
-push_off_audit (:meth:`~ljatlib.landscape.diagnostics.PushOffAudit.as_dict`), seconds).
+push_off_audit (:meth:`~ljatlib.landscape.diagnostics.PushOffAudit.as_dict`),
+basin_hopping_seconds, connect_seconds and seconds: wall time, summed over the runs
+that resumed the build).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from ..landscape.diagnostics import push_off_audit, quench_census
 from ..landscape import store_basin_hopping_minima
 from ._spec import BuildSpec
 from .glass import GlassLandscape, GlassSpec, glass_setup
-from ..landscape.rounds import connect_in_rounds
+from ..landscape.rounds import connect_in_rounds, rounds_seconds
 from ..systems import System, network_system
 
 if TYPE_CHECKING:
@@ -282,34 +286,35 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
     path = Path(path) if path is not None else landscape_path(spec)
     if _is_complete(spec, path):
         return path
-    begin = time.perf_counter()
     system, start, finish, connect_options = _setup(spec)
     path.parent.mkdir(parents=True, exist_ok=True)
     with Database(path, system=system.description, same_structure=system.same_structure) as db:
         _check_owner(db, spec, claim=True)
         minima = db.get_meta("landscape_minima")
-        earlier = 0.0 if minima is None else json.loads(minima)["seconds"]  # basin-hopping's
         if minima is None:
             rng = np.random.default_rng(spec.seed)  # start, then steps: the stream train() uses
-            def marker(n_quenches):  # stored with the minima: a kill leaves both or neither
+            def marker(n_quenches, seconds):  # stored with the minima: a kill leaves both or neither
                 return {"landscape_minima": json.dumps(
-                    {"n_quenches": n_quenches, "n_minima": db.counts()[0],
-                     "seconds": round(time.perf_counter() - begin, 3)})}
+                    {"n_quenches": n_quenches, "n_minima": db.counts()[0], "seconds": round(seconds, 3)})}
             store_basin_hopping_minima(system, db, start(rng), spec.n_hops, seed=rng,
                                        temperature=spec.temperature, step_size=spec.step_size,
-                                       progress=progress, meta=marker)
+                                       progress=progress, meta=marker, checkpoint_key="basin_hopping")
             minima = db.get_meta("landscape_minima")
+        bh_seconds = json.loads(minima)["seconds"]
         if minima_only:
             return path
         unconnected = connect_in_rounds(system, db, spec.connect_attempts, batch=CONNECT_BATCH,
                                         client=client, progress=progress, stop=stop,
                                         checkpoint="connect_in_rounds", **connect_options)
+        connected = time.perf_counter()
         finish(db)
         audit = push_off_audit(system, db, AUDIT_SAMPLE, settings=SearchSettings.resolve(None, **connect_options))
+        connect_seconds = rounds_seconds(db, "connect_in_rounds")
         n_min, n_ts = db.counts()
         summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,
                    "n_quenches": json.loads(minima)["n_quenches"], "push_off_audit": audit.as_dict(),
-                   "seconds": round(earlier + time.perf_counter() - begin, 3)}
+                   "basin_hopping_seconds": bh_seconds, "connect_seconds": round(connect_seconds, 3),
+                   "seconds": round(bh_seconds + connect_seconds + time.perf_counter() - connected, 3)}
         db.set_meta(landscape_report=json.dumps(summary), landscape_complete="1")
     return path
 
@@ -509,19 +514,23 @@ def build_landscapes(specs: Iterable[LandscapeSpec | GlassSpec], client: Client 
 def landscape_status(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | None = None) -> dict:
     """How far ``spec``'s database is: a dict with ``state`` ("missing", "partial" or
     "complete"), ``n_minima``, ``n_transition_states``, ``n_joined`` (minima joined to
-    the global minimum through stored transition states, itself included) and the
-    build's ``summary`` (meta key ``landscape_report``; empty unless complete). DatabaseError if the file holds
-    something else."""
+    the global minimum through stored transition states, itself included),
+    ``basin_hopping_step`` (steps done by an unfinished basin-hopping run at its last
+    checkpoint, else None) and the build's ``summary`` (meta key ``landscape_report``;
+    empty unless complete). DatabaseError if the file holds something else."""
     path = Path(path) if path is not None else landscape_path(spec)
     if not _holds_data(path):
-        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0, "summary": {}}
+        return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0,
+                "basin_hopping_step": None, "summary": {}}
     with Database(path, create=False) as db:
         complete = _check_owner(db, spec)
         n_min, n_ts = db.counts()
         summary = json.loads(db.get_meta("landscape_report") or "{}") if complete else {}
         n_joined = len(joined_to(db, db.global_minimum().id)) if n_min else 0
+        running = db.get_meta("basin_hopping")
     return {"state": "complete" if complete else "partial", "n_minima": n_min,
-            "n_transition_states": n_ts, "n_joined": n_joined, "summary": summary}
+            "n_transition_states": n_ts, "n_joined": n_joined,
+            "basin_hopping_step": json.loads(running)["step"] if running else None, "summary": summary}
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -546,7 +555,8 @@ class Landscape:
     @property
     def summary(self) -> dict:
         """What the build recorded (meta key ``landscape_report``): n_minima, n_transition_states, unconnected (ids of
-        minima not connected to the global minimum), n_quenches, push_off_audit, seconds."""
+        minima not connected to the global minimum), n_quenches, push_off_audit, basin_hopping_seconds,
+        connect_seconds, seconds (wall time over every run that resumed the build)."""
         return json.loads(self.db.get_meta("landscape_report") or "{}")
 
     @property

@@ -211,6 +211,12 @@ class Database:
             self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                    [(k, str(v)) for k, v in values.items()])
 
+    def delete_meta(self, *keys: str) -> None:
+        """Remove ``keys`` from the meta table (one transaction; joins an open one);
+        absent keys are ignored."""
+        with self.transaction():
+            self._conn.executemany("DELETE FROM meta WHERE key=?", [(str(k),) for k in keys])
+
     @property
     def system_description(self) -> dict:
         return json.loads(self._conn.execute("SELECT value FROM meta WHERE key='system'").fetchone()[0])
