@@ -74,7 +74,7 @@ def measure(n_data=100, n_hops=300, n_workers=2, attempts=10, seed=0):
         finally:
             numba.set_num_threads(threads)
         with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             _timed(connect_in_rounds, system, copies["warmup"], max_attempts=1, batch=n_workers,
                    client=client)  # every worker loads the compiled kernels once
             dask = _timed(connect_in_rounds, system, copies["dask"], max_attempts=attempts,

@@ -53,7 +53,7 @@ def test_network_rounds_on_dask_workers_match_rounds_in_process(network_database
         assert np.sum(vals < -1e-8) == 1
     system, db_dask = network_database(9)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         assert connect_in_rounds(system, db_dask, max_attempts=20, client=client) == []
     (counts, energies, ts_energies), expected = contents(db_dask), contents(db)
     assert counts == expected[0]

@@ -1,6 +1,9 @@
 import dataclasses
+import json
+import socket
 import sqlite3
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -235,7 +238,7 @@ def test_a_database_is_connected_while_another_is_still_basin_hopping(monkeypatc
         return path
     monkeypatch.setattr(runs, "_minima_on_worker", _fake_minima)
     monkeypatch.setattr(runs, "build_landscape", build)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         runs.build_landscapes([TINY, SMALL], client=client, progress=False)
     assert _EVENTS == [("connect", True), ("SMALL minima waited", True), ("connect", False)]
@@ -264,7 +267,7 @@ def test_ctrl_c_stops_the_connections_after_their_round(monkeypatch):
     monkeypatch.setattr(distributed, "as_completed", interrupted)
     monkeypatch.setattr(runs, "_minima_on_worker", _fake_minima)
     monkeypatch.setattr(runs, "build_landscape", build)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         with pytest.raises(KeyboardInterrupt):
             runs.build_landscapes([TINY], client=client, progress=False)
@@ -284,3 +287,36 @@ def test_build_records_its_basin_hopping_minima_and_every_later_one_came_with_a_
     per_ts = new_minima_per_transition_state(land.db, n_bh, n_windows=n_ts)  # one window per TS
     assert set(per_ts) <= {0.0, 1.0, 2.0} and per_ts.sum() == n_min - n_bh
     land.close()
+
+
+def test_a_two_layer_landscape_connects_under_the_profiles_rule(tmp_path):
+    """The kind of landscape the engine could not connect under the canonical rule: a
+    (3, 3) network on little data, with the book profiles' rule for the same minimum
+    (about 35-50 s on one core; 10 of 10 basin-hopping minima joined, 170-180 minima)."""
+    spec = LandscapeSpec((3, 3), n_data=300, n_hops=10, seed=1, step_size=3.0, distance_tol=100.0, n_test=500)
+    path = build_landscape(spec, tmp_path / "two_layers.sqlite")
+    status = landscape_status(spec, path)
+    with Database(path, create=False) as db:
+        n_bh = json.loads(db.get_meta("landscape_minima"))["n_minima"]
+        land = open_landscape(spec, path)
+        for ts in db.transition_states():
+            values, _ = land.system.projected_hessian_eigh(ts.coords)
+            _, g = land.system.fun_grad(ts.coords)
+            assert values[0] < 0 < values[1] and np.sqrt(np.mean(g ** 2)) <= 1e-9
+        land.close()
+    assert n_bh >= 5 and len(status["summary"]["unconnected"]) <= 0.05 * n_bh
+    assert status["n_transition_states"] >= n_bh - 1
+
+
+def test_a_local_cluster_starts_quietly_while_another_holds_the_dashboard_port(tmp_path):
+    """A book built while `make landscapes` runs: no warning about port 8787 on its pages."""
+    with socket.socket() as held:
+        try:
+            held.bind(("", 8787))
+            held.listen()
+        except OSError:  # another cluster holds it already: the same situation
+            pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with runs.dask_client(None, str(tmp_path)) as client:
+                assert client.submit(sum, [1, 2]).result() == 3

@@ -415,7 +415,8 @@ def dask_client(client: Client | str | None, cache: str, reach_timeout: float = 
     elif client is None:
         n_workers = max(1, os.cpu_count() or 1)
         with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, env={"LJATLIB_CACHE": cache}) as cluster, \
+                          dashboard_address=":0",  # any free port: another build may hold 8787
+                          env={"LJATLIB_CACHE": cache}) as cluster, \
                 Client(cluster) as c:
             yield c
     else:
