@@ -85,7 +85,7 @@ def test_target_follows_a_lower_minimum_and_cut_off_minima_are_tried_again(monke
             if len(calls) == 1:  # and a pair joined to neither end, one of them lower
                 low, near = (FoundMinimum(None, e, np.array([x]), 0.0) for e, x in ((-2.0, 5.0), (-1.5, 4.0)))
                 joined.append(FoundTransitionState(-1.2, np.array([4.5]), -1.0, 0.0, (low, near)))
-            results.append(joined if len(calls) != 2 else [])  # the 2nd search finds nothing
+            results.append((joined if len(calls) != 2 else [], 0.0))  # the 2nd search finds nothing
         return results
     monkeypatch.setattr(rounds._Searches, "run", run)
     assert connect_in_rounds(Line(), db, batch=4) == []
@@ -115,11 +115,11 @@ def test_the_old_global_minimum_is_joined_to_a_lower_one_found_on_the_way(monkey
             calls.append((x1[0], x2[0]))
             if len(calls) == 1:  # other <-> a lower minimum, not the aim
                 low = FoundMinimum(None, -2.0, np.array([5.0]), 0.0)
-                results.append([FoundTransitionState(-0.2, np.array([3.0]), -1.0, 0.0,
-                                                     (FoundMinimum(0), low))])
+                results.append(([FoundTransitionState(-0.2, np.array([3.0]), -1.0, 0.0,
+                                                      (FoundMinimum(0), low))], 0.0))
             else:
-                results.append([FoundTransitionState(0.0, np.array([x1[0] + 0.5]), -1.0, 0.0,
-                                                     (FoundMinimum(0), FoundMinimum(1)))])
+                results.append(([FoundTransitionState(0.0, np.array([x1[0] + 0.5]), -1.0, 0.0,
+                                                      (FoundMinimum(0), FoundMinimum(1)))], 0.0))
         return results
     monkeypatch.setattr(rounds._Searches, "run", run)
     assert connect_in_rounds(Line(), db) == []

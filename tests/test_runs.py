@@ -115,6 +115,7 @@ def test_interrupted_build_resumes_without_duplicates(monkeypatch, tmp_path):
     times = status["summary"]  # wall time over the three runs that built it
     assert times["basin_hopping_seconds"] > 0 and times["connect_seconds"] > 0
     assert times["seconds"] >= times["basin_hopping_seconds"] + times["connect_seconds"]
+    assert 0 < times["search_cpu_seconds"] <= 1.5 * times["connect_seconds"]  # searched in this process
     np.testing.assert_allclose(energies, fresh[1], rtol=1e-10)
     np.testing.assert_allclose(ts_energies, fresh[2], rtol=1e-10)
     assert all(set(runs.PROPERTIES) <= set(p) for p in props)

@@ -151,15 +151,22 @@ def store_found(db: Database, found: list[FoundTransitionState], ids: tuple[int,
     return new_ids
 
 
+def _timed_search(system, x1, x2, options):
+    """(what a search found, the CPU seconds it took in this process)."""
+    cpu = time.process_time()
+    found = find_transition_states(system, x1, x2, **options)
+    return found, time.process_time() - cpu
+
+
 def _search_task(system, x1, x2, options, one_thread):
     """A search on a Dask worker."""
     one_numba_thread_in_task(one_thread)
-    return find_transition_states(system, x1, x2, **options)
+    return _timed_search(system, x1, x2, options)
 
 
 class _Searches:
     """Runs a round's searches in this process (``client`` None) or on Dask workers
-    (the system is sent to them once); results in the order given."""
+    (the system is sent to them once); (found, CPU seconds) in the order given."""
 
     def __init__(self, system, client):
         self.system, self.client, self.rounds = system, client, 0
@@ -169,7 +176,7 @@ class _Searches:
 
     def run(self, tasks):
         if self.client is None:
-            return [find_transition_states(self.system, x1, x2, **options) for x1, x2, options in tasks]
+            return [_timed_search(self.system, x1, x2, options) for x1, x2, options in tasks]
         # Databases sharing the workers: the one that has run the most rounds goes first,
         # since a long chain of rounds, not the sum of the searches, ends the build.
         self.rounds += 1
@@ -192,7 +199,8 @@ class _RoundsState:
     """Everything :func:`connect_in_rounds` decides from besides the database; stored
     after each round (with that round's results, in one transaction) when the caller
     names a checkpoint, so an interrupted run resumes exactly where it stopped.
-    ``seconds``: wall time of the rounds so far, over every run that resumed them."""
+    ``seconds``: wall time of the rounds so far, over every run that resumed them;
+    ``cpu_seconds``: the CPU time of their searches, wherever they ran."""
 
     ids: list
     gmin: int
@@ -204,6 +212,7 @@ class _RoundsState:
     tries: dict
     found_by: defaultdict
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @classmethod
     def fresh(cls, db):
@@ -220,7 +229,7 @@ class _RoundsState:
             "queue": self.queue, "succeeded": self.succeeded,
             "retried": sorted(self.retried), "tries": {_pair_key(k): v for k, v in self.tries.items()},
             "found_by": {str(k): sorted(v) for k, v in self.found_by.items()},
-            "seconds": self.seconds}, sort_keys=True)
+            "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text, settings):
@@ -232,14 +241,16 @@ class _RoundsState:
         return cls(d["ids"], d["gmin"], {int(k): v for k, v in d["aim"].items()},
                    Counter({int(k): v for k, v in d["attempts"].items()}), d["queue"], d["succeeded"],
                    {tuple(r) for r in d["retried"]}, {_key_pair(k): v for k, v in d["tries"].items()},
-                   found_by, float(d.get("seconds", 0.0)))
+                   found_by, float(d.get("seconds", 0.0)), float(d.get("cpu_seconds", 0.0)))
 
 
-def rounds_seconds(db: Database, checkpoint: str) -> float:
-    """Wall time (s) the rounds checkpointed under ``checkpoint`` have taken so far, over
-    every run that resumed them (0 if there is no such checkpoint); only reads ``db``."""
+def rounds_times(db: Database, checkpoint: str) -> tuple[float, float]:
+    """(wall time, CPU time of the searches), in seconds, that the rounds checkpointed
+    under ``checkpoint`` have taken so far, over every run that resumed them ((0, 0) if
+    there is no such checkpoint); only reads ``db``."""
     saved = db.get_meta(checkpoint)
-    return 0.0 if saved is None else float(json.loads(saved).get("seconds", 0.0))
+    d = {} if saved is None else json.loads(saved)
+    return float(d.get("seconds", 0.0)), float(d.get("cpu_seconds", 0.0))
 
 
 def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int = 8,
@@ -363,7 +374,8 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
             tasks.append(((p, q), (minima[p].coords, minima[q].coords, {"settings": retry, "align": align})))
         results = searches.run([task for _, task in tasks]) if tasks else []
         with db.transaction():  # a round is stored whole, with the state after it, or not at all
-            for ((p, q), _), found in zip(tasks, results):
+            for ((p, q), _), (found, cpu) in zip(tasks, results):
+                state.cpu_seconds += cpu
                 new_ids = store_found(db, found, (p, q))
                 for target in served[(min(p, q), max(p, q))]:
                     found_by[target].update(new_ids)

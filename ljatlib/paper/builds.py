@@ -28,7 +28,9 @@ checkpoint), ``landscape_complete`` ("1") and
 ``landscape_report`` (JSON: n_minima, n_transition_states, unconnected, n_quenches,
 push_off_audit (:meth:`~ljatlib.landscape.diagnostics.PushOffAudit.as_dict`),
 basin_hopping_seconds, connect_seconds and seconds: wall time, summed over the runs
-that resumed the build).
+that resumed the build; search_cpu_seconds: the CPU time of its searches, wherever
+they ran: with workers shared by several databases, the wall time of the connections
+includes waiting for them).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from ..landscape.diagnostics import push_off_audit, quench_census
 from ..landscape import store_basin_hopping_minima
 from ._spec import BuildSpec
 from .glass import GlassLandscape, GlassSpec, glass_setup
-from ..landscape.rounds import connect_in_rounds, rounds_seconds
+from ..landscape.rounds import connect_in_rounds, rounds_times
 from ..systems import System, network_system
 
 if TYPE_CHECKING:
@@ -309,11 +311,12 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
         connected = time.perf_counter()
         finish(db)
         audit = push_off_audit(system, db, AUDIT_SAMPLE, settings=SearchSettings.resolve(None, **connect_options))
-        connect_seconds = rounds_seconds(db, "connect_in_rounds")
+        connect_seconds, search_cpu_seconds = rounds_times(db, "connect_in_rounds")
         n_min, n_ts = db.counts()
         summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,
                    "n_quenches": json.loads(minima)["n_quenches"], "push_off_audit": audit.as_dict(),
                    "basin_hopping_seconds": bh_seconds, "connect_seconds": round(connect_seconds, 3),
+                   "search_cpu_seconds": round(search_cpu_seconds, 3),
                    "seconds": round(bh_seconds + connect_seconds + time.perf_counter() - connected, 3)}
         db.set_meta(landscape_report=json.dumps(summary), landscape_complete="1")
     return path
@@ -557,7 +560,8 @@ class Landscape:
     def summary(self) -> dict:
         """What the build recorded (meta key ``landscape_report``): n_minima, n_transition_states, unconnected (ids of
         minima not connected to the global minimum), n_quenches, push_off_audit, basin_hopping_seconds,
-        connect_seconds, seconds (wall time over every run that resumed the build)."""
+        connect_seconds, seconds (wall time over every run that resumed the build),
+        search_cpu_seconds."""
         return json.loads(self.db.get_meta("landscape_report") or "{}")
 
     @property
