@@ -7,6 +7,7 @@ import pytest
 from ljatlib.landscape import basinhopping
 from ljatlib.landscape.basinhopping import BasinHoppingState, basin_hopping, system_quench
 from ljatlib.landscape import store_basin_hopping_minima
+from ljatlib.landscape.rounds import Stopped
 from ljatlib.network import MLP
 from ljatlib.storage import Database
 from ljatlib.systems import network_system
@@ -101,3 +102,27 @@ def test_an_unreadable_checkpoint_is_an_error_and_changes_nothing(problem, tmp_p
     with pytest.raises(ValueError, match="checkpoint 'bh' is unreadable"):
         store_basin_hopping_minima(system, db, x0, STEPS, seed=7, checkpoint_key="bh")
     assert db.counts()[0] == 0 and db.get_meta("bh") == "{not json"
+
+
+class _StopAfter:
+    """A stop flag that is set from its ``n``-th question on."""
+
+    def __init__(self, n):
+        self.n, self.asked = n, 0
+
+    def is_set(self):
+        self.asked += 1
+        return self.asked >= self.n
+
+
+def test_a_stopped_run_raises_after_its_step_and_resumes_to_the_whole_one(problem, tmp_path):
+    system, x0 = problem
+    whole = Database(tmp_path / "whole.sqlite")
+    store_basin_hopping_minima(system, whole, x0, STEPS, seed=7, step_size=3.0)
+    db = Database(tmp_path / "stopped.sqlite")
+    with pytest.raises(Stopped, match="resumes from its last checkpoint"):
+        store_basin_hopping_minima(system, db, x0, STEPS, seed=7, step_size=3.0, checkpoint_key="bh",
+                                   checkpoint_seconds=0.0, stop=_StopAfter(4))
+    assert db.counts()[0] == 0 and json.loads(db.get_meta("bh"))["step"] == 3
+    store_basin_hopping_minima(system, db, x0, STEPS, seed=7, step_size=3.0, checkpoint_key="bh")
+    assert _minima(db) == _minima(whole)

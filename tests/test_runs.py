@@ -3,6 +3,7 @@ import json
 import socket
 import sqlite3
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -217,10 +218,20 @@ def test_chapter_specs_pair_hidden_layers_with_their_hops():
 _TINY_CONNECTING, _EVENTS = threading.Event(), []
 
 
-def _fake_minima(spec, path, cache, one_thread):
+def _fake_minima(spec, path, cache, one_thread, halt):
     """Stand-in for runs._minima_on_worker (module level: Dask pickles it by reference)."""
     if spec == SMALL:  # ends only once TINY is being connected, or after 30 s
         _EVENTS.append(("SMALL minima waited", _TINY_CONNECTING.wait(30)))
+    return path
+
+
+def _halted_minima(spec, path, cache, one_thread, halt):
+    """Stand-in for runs._minima_on_worker: SMALL's basin-hopping runs until it is told to stop."""
+    if spec == SMALL:
+        stop, deadline = runs._WorkerStop(halt), time.monotonic() + 30
+        while not stop.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _EVENTS.append(("SMALL basin-hopping halted", stop.is_set()))
     return path
 
 
@@ -248,7 +259,8 @@ def test_a_database_is_connected_while_another_is_still_basin_hopping(monkeypatc
 @pytest.mark.timeout(120)
 def test_ctrl_c_stops_the_connections_after_their_round(monkeypatch):
     """A KeyboardInterrupt in the calling thread sets the stop event the databases'
-    threads check between rounds; the build then ends with the KeyboardInterrupt."""
+    threads check between rounds, and the Dask Event the basin-hopping tasks on the
+    workers check between steps; the build then ends with the KeyboardInterrupt."""
     import distributed
     from distributed import Client, LocalCluster
     _TINY_CONNECTING.clear()
@@ -266,13 +278,16 @@ def test_ctrl_c_stops_the_connections_after_their_round(monkeypatch):
         _EVENTS.append(("stopped", stop.wait(30)))  # a round that ends when asked to stop
         raise Stopped("stopped")
     monkeypatch.setattr(distributed, "as_completed", interrupted)
-    monkeypatch.setattr(runs, "_minima_on_worker", _fake_minima)
+    monkeypatch.setattr(runs, "_minima_on_worker", _halted_minima)
     monkeypatch.setattr(runs, "build_landscape", build)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         with pytest.raises(KeyboardInterrupt):
-            runs.build_landscapes([TINY], client=client, progress=False)
-    assert _EVENTS == [("stopped", True)]
+            runs.build_landscapes([TINY, SMALL], client=client, progress=False)
+        deadline = time.monotonic() + 30  # SMALL's basin-hopping is told to stop as well
+        while len(_EVENTS) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert sorted(_EVENTS) == [("SMALL basin-hopping halted", True), ("stopped", True)]
 
 
 def test_build_records_its_basin_hopping_minima_and_every_later_one_came_with_a_search(tmp_path):

@@ -13,9 +13,10 @@ import numpy as np
 
 from ..optimize import CONVERGED, lbfgs
 from .basinhopping import BasinHoppingState, basin_hopping, system_quench
-from .rounds import connect_in_rounds
+from .rounds import Stopped, connect_in_rounds
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable
 
     from numpy.typing import ArrayLike
@@ -35,8 +36,9 @@ class ExploreResult:
 def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int, seed: int | None = 0,
                                temperature: float = 2.0, step_size: float = 1.0,
                                lbfgs_params: LBFGSParams | None = None, tight_tol: float = 1e-9,
-                               progress: bool = False, meta: Callable[[int], dict] | None = None,
-                               checkpoint_key: str | None = None, checkpoint_seconds: float = 60.0) -> int:
+                               progress: bool = False, meta: Callable[[int, float], dict] | None = None,
+                               checkpoint_key: str | None = None, checkpoint_seconds: float = 60.0,
+                               stop: threading.Event | None = None) -> int:
     """Basin-hop from ``x0`` and store every distinct minimum (re-converged to RMS
     gradient ``tight_tol``) in ``db``, in one transaction, together with the meta
     values ``meta(n_quenches, seconds)`` returns (a dict, e.g. a marker that
@@ -51,7 +53,9 @@ def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int,
     is stored under that meta key every ``checkpoint_seconds`` and removed with the
     minima; a call that finds it there goes on from it (the same ``x0``, ``seed`` and
     settings are the caller's to give), so an interrupted run ends where an
-    uninterrupted one does."""
+    uninterrupted one does. Once ``stop`` (anything with ``is_set()``) is set, the run
+    raises :class:`~ljatlib.landscape.rounds.Stopped` after its current step, storing
+    nothing more."""
     params, polish = system_quench(system, lbfgs_params, tight_tol)
     saved = db.get_meta(checkpoint_key) if checkpoint_key is not None else None
     try:
@@ -62,9 +66,14 @@ def store_basin_hopping_minima(system, db: Database, x0: ArrayLike, n_hops: int,
     def save(state):
         db.set_meta(**{checkpoint_key: json.dumps(state.as_dict())})
 
+    def stop_if_asked(*_):
+        if stop is not None and stop.is_set():
+            raise Stopped(f"basin-hopping stopped on request; {db.path} resumes from its last checkpoint")
+
     res = basin_hopping(system.fun_grad, x0, n_hops, temperature, step_size, seed=seed,
                         lbfgs_params=params, tight_tol=tight_tol, polish=polish,
                         same_structure=system.same_structure, progress=progress, resume=resume,
+                        callback=stop_if_asked,
                         checkpoint=save if checkpoint_key is not None else None,
                         checkpoint_seconds=checkpoint_seconds)
     tight = [lbfgs(system.fun_grad, x, params, tol=tight_tol) for f, x in res.minima]

@@ -277,8 +277,9 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
     minima_only : bool
         Stop after basin-hopping.
     stop : threading.Event, optional
-        Once set, the connections stop after their current round
-        (:class:`~ljatlib.landscape.rounds.Stopped`); the database is left resumable.
+        Once set, basin-hopping stops after its current step and the connections after
+        their current round (:class:`~ljatlib.landscape.rounds.Stopped`); the database
+        is left resumable.
 
     Returns
     -------
@@ -300,7 +301,8 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
                     {"n_quenches": n_quenches, "n_minima": db.counts()[0], "seconds": round(seconds, 3)})}
             store_basin_hopping_minima(system, db, start(rng), spec.n_hops, seed=rng,
                                        temperature=spec.temperature, step_size=spec.step_size,
-                                       progress=progress, meta=marker, checkpoint_key="basin_hopping")
+                                       progress=progress, meta=marker, checkpoint_key="basin_hopping",
+                                       stop=stop)
             minima = db.get_meta("landscape_minima")
         bh_seconds = json.loads(minima)["seconds"]
         if minima_only:
@@ -371,12 +373,26 @@ def _environment(name, value):
             os.environ[name] = old
 
 
-def _minima_on_worker(spec, path, cache, one_thread):
+class _WorkerStop:
+    """``is_set()`` of the Dask Event ``name``, asked of the scheduler at most once a
+    second: how a basin-hopping task on a worker learns that its build was stopped."""
+
+    def __init__(self, name):
+        self.name, self.asked, self.answer = name, -np.inf, False
+
+    def is_set(self):
+        if not self.answer and time.monotonic() - self.asked >= 1.0:
+            from distributed import Event
+            self.answer, self.asked = Event(self.name).is_set(), time.monotonic()
+        return self.answer
+
+
+def _minima_on_worker(spec, path, cache, one_thread, halt):
     """Task run by a Dask worker: one database's basin-hopping, in the client's cache
-    directory."""
+    directory; it stops (resumably) once the Dask Event ``halt`` is set."""
     one_numba_thread_in_task(one_thread)
     with _environment("LJATLIB_CACHE", cache):
-        return str(build_landscape(spec, path, minima_only=True))
+        return str(build_landscape(spec, path, minima_only=True, stop=_WorkerStop(halt)))
 
 
 @contextmanager
@@ -481,10 +497,11 @@ def build_landscapes(specs: Iterable[LandscapeSpec | GlassSpec], client: Client 
         progress = sys.stderr.isatty()
     bar = tqdm(total=2 * len(todo), desc="landscapes", disable=not progress)
     stop = threading.Event()
+    halt = f"landscapes-stop-{os.urandom(4).hex()}"  # the same, for basin-hopping on the workers
     with dask_client(client, cache) as c:
         pool = ThreadPoolExecutor(len(todo))
         one_thread = tasks_share_cores(c)
-        futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread,
+        futures = {c.submit(_minima_on_worker, spec, str(path), cache, one_thread, halt,
                             key=f"landscape_minima-{spec.key()}-{os.urandom(4).hex()}",
                             priority=BASIN_HOPPING_FIRST): (path, spec)
                    for path, spec in todo.items()}
@@ -502,8 +519,10 @@ def build_landscapes(specs: Iterable[LandscapeSpec | GlassSpec], client: Client 
                     failed.append((futures[future][1], future.exception()))
                 else:
                     pool.submit(connect, *futures[future])
-        except BaseException:  # Ctrl-C: the databases' threads stop after their current round
+        except BaseException:  # Ctrl-C: basin-hopping stops after its step, the searches after their round
             stop.set()
+            from distributed import Event
+            Event(halt, client=c).set()
             raise
         finally:
             pool.shutdown(wait=True)
