@@ -49,6 +49,7 @@ def test_status_follows_the_builds_and_bad_profiles_exit(capsys):
     tool.main(["--profile", "smoke", "--status", "--layers", "1", "--no-fig-s3", "--no-glass"])
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith("H=1 N=30") and "complete" in line
+    assert "basin-hopping minima" in line and "searches" in line and "audit: 0 of" in line
     with pytest.raises(SystemExit, match="unknown profile 'nope'"):
         tool.main(["--profile", "nope"])
 

@@ -76,8 +76,18 @@ def describe(spec):
         return f"partial (basin-hopping: {st['basin_hopping_step']} of {spec.n_hops} steps)"
     text = (f"{st['state']} ({st['n_minima']} minima, {st['n_transition_states']} TS, "
             f"{st['n_joined']} joined to the global minimum")
+    summary = st["summary"]
     if st["state"] == "complete":
-        text += f", {st['summary'].get('seconds', float('nan')):.0f} s"
+        n_bh = st["n_basin_hopping_minima"]
+        if n_bh is not None and "unconnected" in summary:
+            text += f", {n_bh - len(summary['unconnected'])} of {n_bh} basin-hopping minima"
+        text += f", {summary.get('seconds', float('nan')):.0f} s"
+        if "search_cpu_seconds" in summary:
+            text += (f": basin-hopping {summary['basin_hopping_seconds']:.0f} s, "
+                     f"searches {summary['search_cpu_seconds']:.0f} CPU-s")
+        audit = summary.get("push_off_audit")
+        if audit:
+            text += f"; audit: {audit['n_far']} of {audit['n_ends']} ends another structure"
     return text + ")"
 
 

@@ -539,21 +539,24 @@ def landscape_status(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | 
     "complete"), ``n_minima``, ``n_transition_states``, ``n_joined`` (minima joined to
     the global minimum through stored transition states, itself included),
     ``basin_hopping_step`` (steps done by an unfinished basin-hopping run at its last
-    checkpoint, else None) and the build's ``summary`` (meta key ``landscape_report``;
-    empty unless complete). DatabaseError if the file holds something else."""
+    checkpoint, else None), ``n_basin_hopping_minima`` (None until basin-hopping is
+    done) and the build's ``summary`` (meta key ``landscape_report``; empty unless
+    complete). DatabaseError if the file holds something else."""
     path = Path(path) if path is not None else landscape_path(spec)
     if not _holds_data(path):
         return {"state": "missing", "n_minima": 0, "n_transition_states": 0, "n_joined": 0,
-                "basin_hopping_step": None, "summary": {}}
+                "basin_hopping_step": None, "n_basin_hopping_minima": None, "summary": {}}
     with Database(path, create=False) as db:
         complete = _check_owner(db, spec)
         n_min, n_ts = db.counts()
         summary = json.loads(db.get_meta("landscape_report") or "{}") if complete else {}
         n_joined = len(joined_to(db, db.global_minimum().id)) if n_min else 0
         running = db.get_meta("basin_hopping")
+        minima = json.loads(db.get_meta("landscape_minima") or "{}")
     return {"state": "complete" if complete else "partial", "n_minima": n_min,
             "n_transition_states": n_ts, "n_joined": n_joined,
-            "basin_hopping_step": json.loads(running)["step"] if running else None, "summary": summary}
+            "basin_hopping_step": json.loads(running)["step"] if running else None,
+            "n_basin_hopping_minima": minima.get("n_minima"), "summary": summary}
 
 
 # -- reading ---------------------------------------------------------------------------
