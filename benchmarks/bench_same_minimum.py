@@ -40,11 +40,10 @@ FAR = 1.0  # an end this far (aligned) from its stored minimum is another struct
 
 def worker(rule, seconds, source):
     """Connect a copy of ``source`` under ``rule``, check it; print one JSON line."""
-    from ljatlib.landscape import SearchSettings, joined_to
+    from ljatlib.landscape import joined_to
+    from ljatlib.landscape.diagnostics import requench_push_offs
     from ljatlib.paper.builds import LandscapeSpec, landscape_problem
     from ljatlib.storage import Database
-    from ljatlib.transition_states import connected_minima
-    from ljatlib.transition_states.eigenvector_following import TransitionStateResult
     _, system, _ = landscape_problem(LandscapeSpec(**SPEC, distance_tol=RULES[rule]))
     path = os.path.join(os.path.dirname(source), f"{rule.replace(' ', '_')}.sqlite")
     db, counts = common.connect_copy(system, source, path, seconds, max_attempts=100)
@@ -55,12 +54,9 @@ def worker(rule, seconds, source):
     strict = landscape_problem(LandscapeSpec(**SPEC))[1]  # the canonical-form rule
     check = Database(":memory:", system=strict.description, same_structure=strict.same_structure)
     check_bh = {check.add_minimum(m.energy, m.coords)[0].id for m in minima if m.id in bh_ids}
-    s = SearchSettings()  # the push-offs as the searches ran them
     distances = []
     for ts in db.transition_states():
-        vals, vecs = system.projected_hessian_eigh(ts.coords)
-        found = TransitionStateResult(ts.coords, ts.energy, 0.0, vals[0], vecs[:, 0], 1, 0, True)
-        ends = connected_minima(system, found, push_off=s.push_off, lbfgs_params=s.push_off_params)
+        ends = requench_push_offs(system, ts)  # as the searches ran them
         distances += [min(system.distance(end.x, coords[i]) for i in (ts.minimum1, ts.minimum2)) for end in ends]
         a, b = (check.add_minimum(end.energy, end.x)[0].id for end in ends)
         if a != b:

@@ -206,14 +206,24 @@ class PushOffAudit:
                 "far": self.far}
 
 
+def requench_push_offs(system, ts, settings: SearchSettings | None = None) -> list:
+    """The two minima the push-offs of the stored transition state ``ts`` reach now:
+    pushed off along its lowest Hessian eigenvector and quenched as the searches do
+    (``settings.push_off``, ``settings.push_off_params``); MinimizeResults, plus side
+    first."""
+    settings = settings or SearchSettings()
+    value, vector = system.lowest_mode(ts.coords)
+    found = TransitionStateResult(ts.coords, ts.energy, 0.0, value, vector, 1, 0, True)
+    return connected_minima(system, found, push_off=settings.push_off, lbfgs_params=settings.push_off_params)
+
+
 def push_off_audit(system, db, n_sample: int = 20, far: float = 1.0, seed: int = 0,
                    settings: SearchSettings | None = None) -> PushOffAudit:
     """Quench the push-offs of up to ``n_sample`` stored transition states again.
 
     The transition states are drawn at random (``seed``) from ``db``; each is pushed
-    off along its lowest Hessian eigenvector and quenched as the searches do
-    (``settings.push_off``, ``settings.push_off_params``), and each end is compared,
-    aligned, with the two minima stored for it. With a rule for "the same minimum"
+    off and quenched as the searches do (:func:`requench_push_offs`), and each end is
+    compared, aligned, with the two minima stored for it. With a rule for "the same minimum"
     that tells structures apart, every end lies within ``far`` of one of them; a
     looser rule (energy and a large distance) shows here what it merged. Only reads
     ``db``.
@@ -237,7 +247,6 @@ def push_off_audit(system, db, n_sample: int = 20, far: float = 1.0, seed: int =
     >>> audit.n_checked, audit.n_ends, audit.n_far
     (1, 2, 0)
     """
-    settings = settings or SearchSettings()
     stored = db.transition_states()
     rng = np.random.default_rng(seed)
     picked = sorted(rng.choice(len(stored), size=min(n_sample, len(stored)), replace=False))
@@ -245,9 +254,7 @@ def push_off_audit(system, db, n_sample: int = 20, far: float = 1.0, seed: int =
     distances = []
     for k in picked:
         ts = stored[k]
-        value, vector = system.lowest_mode(ts.coords)
-        found = TransitionStateResult(ts.coords, ts.energy, 0.0, value, vector, 1, 0, True)
-        for end in connected_minima(system, found, push_off=settings.push_off, lbfgs_params=settings.push_off_params):
+        for end in requench_push_offs(system, ts, settings):
             distances.append(min(system.distance(end.x, minima[i].coords) for i in (ts.minimum1, ts.minimum2)))
     distances = np.array(distances)
     far_ones = distances[distances > far]

@@ -552,11 +552,17 @@ def landscape_status(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | 
         summary = json.loads(db.get_meta("landscape_report") or "{}") if complete else {}
         n_joined = len(joined_to(db, db.global_minimum().id)) if n_min else 0
         running = db.get_meta("basin_hopping")
-        minima = json.loads(db.get_meta("landscape_minima") or "{}")
+        n_bh = _n_basin_hopping_minima(db)
     return {"state": "complete" if complete else "partial", "n_minima": n_min,
             "n_transition_states": n_ts, "n_joined": n_joined,
             "basin_hopping_step": json.loads(running)["step"] if running else None,
-            "n_basin_hopping_minima": minima.get("n_minima"), "summary": summary}
+            "n_basin_hopping_minima": n_bh, "summary": summary}
+
+
+def _n_basin_hopping_minima(db):
+    """Distinct minima basin-hopping stored (None until it is done, or for a database
+    built before this was recorded)."""
+    return json.loads(db.get_meta("landscape_minima") or "{}").get("n_minima")
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -590,7 +596,7 @@ class Landscape:
     def n_basin_hopping_minima(self) -> int | None:
         """Distinct minima stored by basin-hopping, before the searches (None for a
         database built before this was recorded)."""
-        return json.loads(self.db.get_meta("landscape_minima") or "{}").get("n_minima")
+        return _n_basin_hopping_minima(self.db)
 
     def close(self) -> None:
         self.db.close()
