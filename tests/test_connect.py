@@ -162,3 +162,17 @@ def test_quenches_finished_by_newton_follow_the_gradient_flow(small_network):
             flow_lbfgs += same(end, tight)
     assert flow_newton > flow_lbfgs
     assert steps_newton < steps_lbfgs
+
+
+def test_a_systems_search_settings_apply_only_where_the_caller_gives_none(small_network):
+    from ljatlib.landscape import SearchSettings
+    from ljatlib.systems import tilted_double_well
+    _, system = small_network
+    defaults = SearchSettings()
+    own = SearchSettings.resolve(None, system)
+    assert own.ef_max_step == system.search["ef_max_step"] != defaults.ef_max_step
+    assert SearchSettings.resolve(None, system, ef_max_step=0.2).ef_max_step == 0.2
+    assert SearchSettings.resolve(defaults, system) == defaults  # a caller's settings win
+    assert SearchSettings.resolve(None, tilted_double_well()) == defaults
+    with pytest.raises(TypeError):
+        SearchSettings.resolve(None, system, ef_max_stp=1.0)

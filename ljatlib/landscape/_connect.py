@@ -92,7 +92,7 @@ def search_pair(system, db: Database, m1: Minimum, m2: Minimum, settings: Search
 
     Returns the number of new transition states stored. BLAS runs on one thread
     throughout (see ``ljatlib._threads``)."""
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     end = _align(system, m1.coords, m2.coords) if align else m2.coords
     n_new = 0
     for ts, plus, minus in band_transition_states(system, m1.coords, end, s):
@@ -119,7 +119,7 @@ def band_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: Searc
     (TransitionStateResult, plus, minus) for each transition state converged to RMS
     gradient ``tol`` whose two push-offs reached minima (LBFGS results converged to
     ``loose_tol`` only); the caller may stop early."""
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     band = dneb(system, x1, x2, n_images=s.n_images, k=s.neb_k, tol=s.neb_tol, max_iter=s.neb_max_iter,
                 max_step=s.neb_max_step)
     for _, ts in refine_band_maxima(system, band, s):
@@ -136,7 +136,7 @@ def refine_band_maxima(system, band: NEBResult, settings: SearchSettings | None 
     """Eigenvector-following from the local maxima of a relaxed ``band`` (NEBResult),
     highest first, climbing along the band tangent (settings as in :func:`search_pair`).
     Yields (image index, TransitionStateResult), converged or not."""
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     d = float(np.linalg.norm(band.images[-1] - band.images[0]))
     limit = s.ts_max_distance
     if limit == "auto":
@@ -179,7 +179,7 @@ def connect(system, db: Database, id_a: int, id_b: int, max_attempts: int = 10,
     Dijkstra graph); ``tries``: a dict {(id, id): searches made}, likewise (a pair that
     failed for one target is not searched again the same way for the next); retries of
     a gap differ as :meth:`SearchSettings.for_retry` says."""
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     tries = {} if tries is None else tries
     distances = {} if distances is None else distances
     first_new = None  # ids of the minima this call finds start here

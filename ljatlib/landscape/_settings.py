@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 class SearchSettings:
     """How a connection is searched: a DNEB between two minima, eigenvector-following
     (EF) from its maxima, push-offs from every transition state, and which gap to
-    search next.
+    search next. A system may carry its own defaults (``system.search``, a mapping of
+    these field names; the network losses have longer EF steps and fewer EF and band
+    iterations), which :meth:`resolve` applies where a caller passes no settings.
 
     Parameters
     ----------
@@ -123,10 +125,12 @@ class SearchSettings:
         return dataclasses.replace(self, **changes) if changes else self
 
     @classmethod
-    def resolve(cls, settings: SearchSettings | None = None, **changes: Any) -> SearchSettings:
-        """``settings`` (default: the defaults) with ``changes`` applied."""
+    def resolve(cls, settings: SearchSettings | None = None, system: Any = None, **changes: Any) -> SearchSettings:
+        """``settings`` with ``changes`` applied; without ``settings``, the defaults with
+        the ``system``'s own (its ``search`` mapping of field names, if it has one) and
+        then ``changes`` applied."""
         if settings is None:
-            settings = cls()
+            settings = cls(**(getattr(system, "search", None) or {}))
         elif not isinstance(settings, cls):
             raise TypeError(f"settings must be a SearchSettings, got {type(settings).__name__}")
         return settings.replace(**changes)

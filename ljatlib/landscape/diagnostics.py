@@ -83,7 +83,7 @@ def trace_search(system, x1: ArrayLike, x2: ArrayLike, settings: SearchSettings 
     ``align``), with the :class:`~ljatlib.landscape.SearchSettings` ``settings``
     (``changes`` applied) as :func:`~ljatlib.landscape._connect.search_pair` uses them.
     Returns a :class:`SearchTrace`."""
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
     if x1.shape != x2.shape or not (np.all(np.isfinite(x1)) and np.all(np.isfinite(x2))):
         raise ValueError(f"x1 and x2 must be finite arrays of one shape, got {x1.shape} and {x2.shape}")
@@ -211,7 +211,7 @@ def requench_push_offs(system, ts, settings: SearchSettings | None = None) -> li
     pushed off along its lowest Hessian eigenvector and quenched as the searches do
     (``settings.push_off``, ``settings.push_off_params``); MinimizeResults, plus side
     first."""
-    settings = settings or SearchSettings()
+    settings = SearchSettings.resolve(settings, system)
     value, vector = system.lowest_mode(ts.coords)
     found = TransitionStateResult(ts.coords, ts.energy, 0.0, value, vector, 1, 0, True)
     return connected_minima(system, found, push_off=settings.push_off, lbfgs_params=settings.push_off_params)

@@ -92,7 +92,7 @@ def find_transition_states(system, x1: ArrayLike, x2: ArrayLike, settings: Searc
     -------
     list of FoundTransitionState
     """
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     energy_tol, tol = (1e-4 if s.energy_tol is None else s.energy_tol), s.tol
     x1, x2 = np.asarray(x1, float).ravel(), np.asarray(x2, float).ravel()
     end = system.align(x1, x2) if align else x2
@@ -299,7 +299,7 @@ def connect_in_rounds(system, db: Database, max_attempts: int = 10, batch: int =
     """
     batch = check_integer(batch, "batch", 1)
     max_attempts = check_integer(max_attempts, "max_attempts", 0)
-    s = SearchSettings.resolve(settings, **changes)
+    s = SearchSettings.resolve(settings, system, **changes)
     if s.energy_tol is None:
         s = s.replace(energy_tol=db.energy_tol)
     if db.counts()[0] == 0:

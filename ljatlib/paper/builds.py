@@ -71,7 +71,7 @@ if TYPE_CHECKING:
 
     from ..landscape.diagnostics import QuenchCensus
 
-LANDSCAPE_FORMAT = 9  # bump when a change of algorithm or setting changes what a build stores
+LANDSCAPE_FORMAT = 10  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
 CONNECT_BATCH = 8  # searches per round: the databases depend on it (not on the workers)
 BASIN_HOPPING_FIRST = 10**9  # Dask priority: every database's minima before any search
@@ -312,7 +312,8 @@ def build_landscape(spec: LandscapeSpec | GlassSpec, path: str | os.PathLike | N
                                         checkpoint="connect_in_rounds", **connect_options)
         connected = time.perf_counter()
         finish(db)
-        audit = push_off_audit(system, db, AUDIT_SAMPLE, settings=SearchSettings.resolve(None, **connect_options))
+        settings = SearchSettings.resolve(None, system, **connect_options)
+        audit = push_off_audit(system, db, AUDIT_SAMPLE, settings=settings)
         connect_seconds, search_cpu_seconds = rounds_times(db, "connect_in_rounds")
         n_min, n_ts = db.counts()
         summary = {"n_minima": n_min, "n_transition_states": n_ts, "unconnected": unconnected,

@@ -49,7 +49,10 @@ class System:
     from transition states hand over from LBFGS to trust-region Newton steps with the
     exact Hessian (``transition_states.eigenvector_following.tighten_minimum``), or None
     (LBFGS to the end). Worth it where soft modes make LBFGS's last decades slow and a
-    Hessian is cheap to diagonalise (the network losses: 1e-5).
+    Hessian is cheap to diagonalise (the network losses: 1e-5);
+    search: the double-ended search settings suited to this landscape, as a mapping of
+    ``landscape.SearchSettings`` field names to values, applied where a caller gives no
+    settings of its own (empty: the defaults).
     """
 
     fun_grad: callable
@@ -62,6 +65,7 @@ class System:
     fun_grad_many: callable = None
     quench: LBFGSParams = DEFAULT_QUENCH
     newton_below: float | None = None
+    search: dict = field(default_factory=dict)
 
     def energy(self, x: ArrayLike) -> float:
         return self.fun_grad(x)[0]
