@@ -167,10 +167,12 @@ def test_quenches_finished_by_newton_follow_the_gradient_flow(small_network):
 def test_a_systems_search_settings_apply_only_where_the_caller_gives_none(small_network):
     from ljatlib.landscape import SearchSettings
     from ljatlib.systems import tilted_double_well
-    _, system = small_network
+    from dataclasses import replace
+    system = replace(small_network[1], search={"ef_max_step": 1.0, "ef_max_iter": 300})
     defaults = SearchSettings()
     own = SearchSettings.resolve(None, system)
-    assert own.ef_max_step == system.search["ef_max_step"] != defaults.ef_max_step
+    assert (own.ef_max_step, own.ef_max_iter) == (1.0, 300) != (defaults.ef_max_step, defaults.ef_max_iter)
+    assert SearchSettings.resolve(None, small_network[1]) == defaults
     assert SearchSettings.resolve(None, system, ef_max_step=0.2).ef_max_step == 0.2
     assert SearchSettings.resolve(defaults, system) == defaults  # a caller's settings win
     assert SearchSettings.resolve(None, tilted_double_well()) == defaults

@@ -19,8 +19,8 @@ class SearchSettings:
     """How a connection is searched: a DNEB between two minima, eigenvector-following
     (EF) from its maxima, push-offs from every transition state, and which gap to
     search next. A system may carry its own defaults (``system.search``, a mapping of
-    these field names; the network losses have longer EF steps and fewer EF and band
-    iterations), which :meth:`resolve` applies where a caller passes no settings.
+    these field names), which :meth:`resolve` applies where a caller passes no
+    settings.
 
     Parameters
     ----------

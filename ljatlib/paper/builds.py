@@ -71,7 +71,7 @@ if TYPE_CHECKING:
 
     from ..landscape.diagnostics import QuenchCensus
 
-LANDSCAPE_FORMAT = 10  # bump when a change of algorithm or setting changes what a build stores
+LANDSCAPE_FORMAT = 9  # bump when a change of algorithm or setting changes what a build stores
 D2_HALF = DATASETS["D2"]["n"] // 2  # points in each half of D2 (labelled ones are fewer)
 CONNECT_BATCH = 8  # searches per round: the databases depend on it (not on the workers)
 BASIN_HOPPING_FIRST = 10**9  # Dask priority: every database's minima before any search

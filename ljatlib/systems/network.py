@@ -24,11 +24,6 @@ NEWTON_BELOW = 1e-5
 # GMIN's memory in the group's templates (UPDATES 500): more pairs than weights, so
 # LBFGS holds the whole curvature; about half the steps of memory 30 (docs/decisions.md).
 NETWORK_QUENCH = replace(DEFAULT_QUENCH, memory=500)
-# Eigenvector-following on a network loss climbs tens of units from a band maximum to
-# its transition state; steps of up to 1 (not 0.3) take a third of the steps, and a run
-# not converged after 300 steps rarely converges later. Bands get 400 iterations, the
-# group's iteration density (20 per image) for 20 images. Measured in docs/decisions.md.
-NETWORK_SEARCH = {"ef_max_step": 1.0, "ef_max_iter": 300, "neb_max_iter": 400}
 
 
 def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 1e-2,
@@ -62,6 +57,6 @@ def network_system(net: MLP, X: ArrayLike, y: ArrayLike, structure_tol: float = 
     same = SameNetwork(net, structure_tol) if distance_tol is None else WithinDistance(aligner, distance_tol)
     return System(fun_grad=fun_grad, hessian=net.hessian_function(X, y), n=net.n_params,
                   fun_grad_many=net.fun_grad_many(X, y), same_structure=same,
-                  aligner=aligner, quench=NETWORK_QUENCH, newton_below=NEWTON_BELOW, search=dict(NETWORK_SEARCH),
+                  aligner=aligner, quench=NETWORK_QUENCH, newton_below=NEWTON_BELOW,
                   description={"system": "MLP", "hidden": list(net.hidden), "lam": net.lam,
                                "regularise_biases": net.regularise_biases, "n_data": len(y)})
