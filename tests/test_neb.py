@@ -138,6 +138,22 @@ def test_compiled_band_takes_the_python_bands_steps(max_iter):
     assert fast.rms == pytest.approx(slow.rms, rel=1e-8)
 
 
+def test_compiled_band_is_the_same_on_one_numba_thread():
+    """On one numba thread the images are evaluated in a plain loop instead of by the
+    parallel scheduler: the same band, bit for bit."""
+    import numba
+    system, _, a, b = _network_pair()
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = dneb(system, a, b, n_images=12, max_iter=30)
+    finally:
+        numba.set_num_threads(threads)
+    parallel = dneb(system, a, b, n_images=12, max_iter=30)
+    assert serial.n_iter == parallel.n_iter
+    assert np.array_equal(serial.images, parallel.images) and serial.rms == parallel.rms
+
+
 def test_compiled_band_refuses_ends_of_another_network():
     system, _, a, b = _network_pair()
     with pytest.raises(ValueError, match="37"):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .._objective import CompiledObjective
@@ -168,7 +169,7 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
         images[1:-1] = inner
         rms, n_iter, failed = relax_band(objective.serial_kernel, objective.args, images, energies, float(k),
                                          float(tol), 8, float(max_step), LBFGSParams().h0, int(max_iter), DIVERGED,
-                                         STALL_WINDOW, STALL_GAIN)
+                                         STALL_WINDOW, STALL_GAIN, numba.get_num_threads() > 1)
         return NEBResult(images, energies, float("inf") if failed else float(rms), int(n_iter), failed=bool(failed))
 
     def band_force(flat):
