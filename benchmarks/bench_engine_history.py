@@ -16,7 +16,7 @@ The earlier version runs from a ``git worktree`` of ``--base`` (default 1fb240c,
 the compiled quenches), with this machine's Python environment; each version compiles
 its kernels before its clock starts.
 
-    python benchmarks/bench_engine_history.py [--seconds 180] [--ljat3-rounds 20] [--base 1fb240c]
+    python benchmarks/bench_engine_history.py [--seconds 180] [--ljat3-rounds 100] [--base 1fb240c]
 """
 
 import json
@@ -90,7 +90,7 @@ def _run(label, args, pythonpath):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(seconds=180, base="1fb240c", ljat3_rounds=20):
+def measure(seconds=180, base="1fb240c", ljat3_rounds=100):
     from ljatlib.paper.builds import LandscapeSpec, build_landscape
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=common.ROOT, capture_output=True,
                           text=True, check=True).stdout.strip()
@@ -165,7 +165,7 @@ if __name__ == "__main__":
         def _arguments(parser):
             parser.add_argument("--seconds", type=float, help="connecting time per version (default 180)")
             parser.add_argument("--base", default="1fb240c", help="the earlier commit (default 1fb240c)")
-            parser.add_argument("--ljat3-rounds", type=int, help="times each LJAT3 pair is connected (default 20)")
+            parser.add_argument("--ljat3-rounds", type=int, help="times each LJAT3 pair is connected (default 100)")
 
         def _kwargs(args):
             return {"base": args.base, **({} if args.seconds is None else {"seconds": args.seconds}),
