@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -115,7 +116,7 @@ class SearchSettings:
         """RMS gradient at which eigenvector-following has converged."""
         return self.tol if self.ts_tol is None else self.ts_tol
 
-    @property
+    @functools.cached_property
     def push_off_params(self) -> LBFGSParams:
         """The LBFGS that takes a push-off to its minimum (to ``loose_tol``)."""
         return LBFGSParams(tol=self.loose_tol, memory=30, max_step=self.push_max_step, max_iter=100_000)
@@ -139,8 +140,8 @@ class SearchSettings:
         """(align, settings) of the ``n_tried``-th retry of a gap: every second one joins
         the copies as stored, not the aligned ones, and the band has ``image_growth``
         times more images every two tries."""
-        return n_tried % 2 == 0, self.replace(
-            n_images=int(round(self.n_images * self.image_growth ** (n_tried // 2))))
+        n_images = int(round(self.n_images * self.image_growth ** (n_tried // 2)))
+        return n_tried % 2 == 0, self if n_images == self.n_images else self.replace(n_images=n_images)
 
     def as_json(self) -> dict[str, Any]:
         """The settings as JSON-serialisable values (a callable as its repr)."""

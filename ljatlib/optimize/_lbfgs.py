@@ -319,9 +319,9 @@ def _params(params, overrides):
     if not isinstance(base, LBFGSParams):
         raise TypeError(f"params must be an LBFGSParams, got {type(base).__name__}")
     if overrides:
-        fields = {**base.__dict__, **overrides}
         unknown = set(overrides) - set(base.__dict__)
         if unknown:
             raise TypeError(f"unknown LBFGS setting(s): {sorted(unknown)}")
-        base = LBFGSParams(**fields)
+        if any(base.__dict__[name] != value for name, value in overrides.items()):
+            base = LBFGSParams(**{**base.__dict__, **overrides})
     return base

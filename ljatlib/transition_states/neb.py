@@ -56,6 +56,8 @@ class NEBResult:
         return t / np.linalg.norm(t)
 
 
+_H0 = LBFGSParams().h0  # the band's first LBFGS step scale, as the Python path's
+
 DIVERGED = 1e6
 """A band whose RMS force grows to this many times its starting value has diverged. The
 LJAT3 bands that push two atoms through each other grow by 1e37-1e64 within 1000
@@ -168,7 +170,7 @@ def dneb(system: System, x_start: ArrayLike, x_end: ArrayLike, n_images: int = 2
                              f"got {a.size}, {b.size} and {inner.shape}")
         images[1:-1] = inner
         rms, n_iter, failed = relax_band(objective.serial_kernel, objective.args, images, energies, float(k),
-                                         float(tol), 8, float(max_step), LBFGSParams().h0, int(max_iter), DIVERGED,
+                                         float(tol), 8, float(max_step), _H0, int(max_iter), DIVERGED,
                                          STALL_WINDOW, STALL_GAIN, numba.get_num_threads() > 1)
         return NEBResult(images, energies, float("inf") if failed else float(rms), int(n_iter), failed=bool(failed))
 
